@@ -1,0 +1,13 @@
+//! The data policies judge: a Session record, its fields, and the values derived from them.
+
+mod field;
+mod owner;
+mod record;
+mod session;
+mod timestamp;
+
+pub use field::{Field, FieldKind};
+pub use owner::OwnerArn;
+pub use record::{ParsedRecord, RecordError, parse_record};
+pub use session::{JsonType, Read, Session, Unreadable, Value};
+pub use timestamp::{Timestamp, TimestampError};

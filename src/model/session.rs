@@ -1,0 +1,440 @@
+//! A Session record as read from JSON: the values of its fields and typed reads of them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::field::{Field, FieldKind, STORED_FIELDS};
+use super::owner::OwnerArn;
+use super::timestamp::{Timestamp, TimestampError};
+
+/// A JSON value of a record field, kept as the record wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// A string, borrowed from the input where it has no escapes.
+    String(Cow<'a, str>),
+    /// A number.
+    Number(f64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// An array or object where the API has a scalar, kept whole for reports.
+    Composite(Box<serde_json::Value>),
+    /// `OutputUrl` as the object the API defines; its members are stored as fields of their own.
+    OutputUrl,
+}
+
+/// The JSON types the `type` operator names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Number,
+    Boolean,
+    Object,
+    Array,
+}
+
+impl JsonType {
+    /// Every type, for diagnostics.
+    pub const ALL: &'static [JsonType] = &[
+        Self::String,
+        Self::Number,
+        Self::Boolean,
+        Self::Object,
+        Self::Array,
+    ];
+
+    /// The name policies use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Number => "number",
+            Self::Boolean => "boolean",
+            Self::Object => "object",
+            Self::Array => "array",
+        }
+    }
+
+    /// Resolves a policy's type name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.name() == name)
+    }
+
+    fn article(self) -> &'static str {
+        match self {
+            Self::Object | Self::Array => "an",
+            _ => "a",
+        }
+    }
+}
+
+impl fmt::Display for JsonType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Value<'_> {
+    /// The value's JSON type.
+    pub fn json_type(&self) -> JsonType {
+        match self {
+            Self::String(_) => JsonType::String,
+            Self::Number(_) => JsonType::Number,
+            Self::Bool(_) => JsonType::Boolean,
+            Self::Composite(value) if value.is_array() => JsonType::Array,
+            Self::Composite(_) | Self::OutputUrl => JsonType::Object,
+        }
+    }
+
+    /// Detaches the value from the input buffer.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Self::String(text) => Value::String(Cow::Owned(text.into_owned())),
+            Self::Number(n) => Value::Number(n),
+            Self::Bool(b) => Value::Bool(b),
+            Self::Composite(v) => Value::Composite(v),
+            Self::OutputUrl => Value::OutputUrl,
+        }
+    }
+}
+
+/// The outcome of reading a field as an operator needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read<T> {
+    /// Missing from the record, or `null`.
+    Absent,
+    /// Read as needed.
+    Value(T),
+    /// Present but not readable as needed; the reason goes into the violation.
+    Unreadable(Unreadable),
+}
+
+/// Why a present value could not be read as an operator needs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unreadable {
+    #[error("it is {} {found}, not {expected}", found.article())]
+    WrongType {
+        found: JsonType,
+        expected: &'static str,
+    },
+    #[error("`{text}` is not a number of minutes")]
+    NotMinutes { text: String },
+    #[error("{0}")]
+    NotATimestamp(#[from] TimestampError),
+    #[error("{field} cannot be read: {reason}")]
+    Input {
+        field: Field,
+        reason: Box<Unreadable>,
+    },
+}
+
+/// A Session record: the values of the API's fields, read once, with typed accessors.
+///
+/// Derived fields are computed on demand from the stored ones, since each is cheap and most
+/// records never need them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session<'a> {
+    values: [Option<Value<'a>>; STORED_FIELDS],
+    start: Read<Timestamp>,
+    end: Read<Timestamp>,
+}
+
+impl Default for Session<'_> {
+    fn default() -> Self {
+        Self::from_values(Default::default())
+    }
+}
+
+impl<'a> Session<'a> {
+    /// A record from its stored values, indexed by `Field` slot.
+    pub(crate) fn from_values(values: [Option<Value<'a>>; STORED_FIELDS]) -> Self {
+        let mut session = Self {
+            values,
+            start: Read::Absent,
+            end: Read::Absent,
+        };
+        session.start = session.read_timestamp(Field::StartDate);
+        session.end = session.read_timestamp(Field::EndDate);
+        session
+    }
+
+    /// A record with the given values; later values of one field replace earlier ones.
+    pub fn with(values: impl IntoIterator<Item = (Field, Value<'a>)>) -> Self {
+        let mut stored: [Option<Value<'a>>; STORED_FIELDS] = Default::default();
+        for (field, value) in values {
+            if let Some(slot) = field.slot().and_then(|slot| stored.get_mut(slot)) {
+                *slot = Some(value);
+            }
+        }
+        Self::from_values(stored)
+    }
+
+    /// Detaches the record from the input buffer it borrows from.
+    pub fn into_owned(self) -> Session<'static> {
+        Session {
+            values: self.values.map(|value| value.map(Value::into_owned)),
+            start: self.start,
+            end: self.end,
+        }
+    }
+
+    /// The stored value of a field, `None` where absent or derived.
+    pub fn value(&self, field: Field) -> Option<&Value<'a>> {
+        self.values.get(field.slot()?)?.as_ref()
+    }
+
+    /// The field as text, for string operators.
+    pub fn text(&self, field: Field) -> Read<&str> {
+        match field {
+            Field::OwnerAccount => self.owner_part(OwnerArn::account),
+            Field::OwnerName => self.owner_part(OwnerArn::name),
+            Field::OwnerRole => self.owner_part(OwnerArn::role),
+            _ => match self.value(field) {
+                None => Read::Absent,
+                Some(Value::String(text)) => Read::Value(text),
+                Some(other) => Read::Unreadable(Unreadable::WrongType {
+                    found: other.json_type(),
+                    expected: "a string",
+                }),
+            },
+        }
+    }
+
+    /// The field as a number, for numeric operators; `now` ends active sessions' `Duration`.
+    pub fn number(&self, field: Field, now: Timestamp) -> Read<f64> {
+        if field == Field::Duration {
+            return self.duration(now);
+        }
+        match self.value(field) {
+            None => Read::Absent,
+            Some(Value::Number(n)) => Read::Value(*n),
+            Some(Value::String(text)) => match parse_minutes(text) {
+                Some(n) => Read::Value(n),
+                None => Read::Unreadable(Unreadable::NotMinutes {
+                    text: text.to_string(),
+                }),
+            },
+            Some(other) => Read::Unreadable(Unreadable::WrongType {
+                found: other.json_type(),
+                expected: "a number",
+            }),
+        }
+    }
+
+    /// The field as an instant, for temporal operators.
+    pub fn instant(&self, field: Field) -> Read<Timestamp> {
+        match field {
+            Field::StartDate => self.start.clone(),
+            Field::EndDate => self.end.clone(),
+            _ => Read::Absent,
+        }
+    }
+
+    /// The instant exceptions are judged at: the session's start, or `now` without a readable one.
+    pub fn started_at_or(&self, now: Timestamp) -> Timestamp {
+        match self.start {
+            Read::Value(start) => start,
+            _ => now,
+        }
+    }
+
+    /// The JSON type of the field's value, `None` where absent.
+    pub fn json_type(&self, field: Field, now: Timestamp) -> Option<JsonType> {
+        if field.is_derived() {
+            return match field.kind() {
+                FieldKind::Number => {
+                    matches!(self.number(field, now), Read::Value(_)).then_some(JsonType::Number)
+                }
+                _ => matches!(self.text(field), Read::Value(_)).then_some(JsonType::String),
+            };
+        }
+        self.value(field).map(Value::json_type)
+    }
+
+    /// Whether the field is present (not missing, not `null`).
+    pub fn exists(&self, field: Field, now: Timestamp) -> bool {
+        match field {
+            Field::Duration => !matches!(self.duration(now), Read::Absent),
+            _ if field.is_derived() => matches!(self.text(field), Read::Value(_)),
+            _ => self.value(field).is_some(),
+        }
+    }
+
+    /// The field's value as JSON, for reports: `null` where absent.
+    pub fn actual(&self, field: Field, now: Timestamp) -> serde_json::Value {
+        use serde_json::Value as Json;
+        if field.is_derived() {
+            return match field.kind() {
+                FieldKind::Number => match self.number(field, now) {
+                    Read::Value(n) => serde_json::Number::from_f64(round_minutes(n))
+                        .map_or(Json::Null, Json::Number),
+                    _ => Json::Null,
+                },
+                _ => match self.text(field) {
+                    Read::Value(text) => Json::String(text.to_owned()),
+                    _ => Json::Null,
+                },
+            };
+        }
+        match self.value(field) {
+            None => Json::Null,
+            Some(Value::String(text)) => Json::String(text.to_string()),
+            Some(Value::Number(n)) => {
+                serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number)
+            }
+            Some(Value::Bool(b)) => Json::Bool(*b),
+            Some(Value::Composite(value)) => (**value).clone(),
+            Some(Value::OutputUrl) => {
+                let mut members = serde_json::Map::new();
+                for member in [Field::S3OutputUrl, Field::CloudWatchOutputUrl] {
+                    if self.value(member).is_some() {
+                        let name = member.name().trim_start_matches("OutputUrl.");
+                        members.insert(name.to_owned(), self.actual(member, now));
+                    }
+                }
+                Json::Object(members)
+            }
+        }
+    }
+
+    /// The field's value as a message shows it: text as is, `-` where absent.
+    pub fn display(&self, field: Field, now: Timestamp) -> String {
+        match self.actual(field, now) {
+            serde_json::Value::Null => "-".to_owned(),
+            serde_json::Value::String(text) => text,
+            other => other.to_string(),
+        }
+    }
+
+    fn owner_part<'s>(&'s self, part: fn(&OwnerArn<'s>) -> Option<&'s str>) -> Read<&'s str> {
+        match self.value(Field::Owner) {
+            Some(Value::String(owner)) => match OwnerArn::parse(owner).as_ref().and_then(part) {
+                Some(text) => Read::Value(text),
+                None => Read::Absent,
+            },
+            _ => Read::Absent,
+        }
+    }
+
+    fn duration(&self, now: Timestamp) -> Read<f64> {
+        let Read::Value(start) = self.start else {
+            return Read::Absent;
+        };
+        match &self.end {
+            Read::Value(end) => Read::Value(end.minutes_since(start)),
+            Read::Absent => Read::Value(now.minutes_since(start)),
+            Read::Unreadable(reason) => Read::Unreadable(Unreadable::Input {
+                field: Field::EndDate,
+                reason: Box::new(reason.clone()),
+            }),
+        }
+    }
+
+    fn read_timestamp(&self, field: Field) -> Read<Timestamp> {
+        let parsed = match self.value(field) {
+            None => return Read::Absent,
+            Some(Value::String(text)) => Timestamp::parse(text),
+            Some(Value::Number(seconds)) => Timestamp::from_epoch_seconds(*seconds),
+            Some(other) => {
+                return Read::Unreadable(Unreadable::WrongType {
+                    found: other.json_type(),
+                    expected: "a timestamp",
+                });
+            }
+        };
+        match parsed {
+            Ok(instant) => Read::Value(instant),
+            Err(error) => Read::Unreadable(error.into()),
+        }
+    }
+}
+
+/// Reads whole (or decimal) minutes written as digits, as `MaxSessionDuration` holds them.
+fn parse_minutes(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let is_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if is_digits(whole) && is_digits(fraction) {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Durations are reported to the millisecond's worth of minutes, so reports stay readable and stable.
+pub(crate) fn round_minutes(minutes: f64) -> f64 {
+    (minutes * 1e5).round() / 1e5
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Value<'_> {
+        Value::String(Cow::Borrowed(s))
+    }
+
+    #[test]
+    fn minutes_are_digits_only() {
+        assert_eq!(parse_minutes("60"), Some(60.0));
+        assert_eq!(parse_minutes("1.5"), Some(1.5));
+        assert_eq!(parse_minutes("abc"), None);
+        assert_eq!(parse_minutes("inf"), None);
+        assert_eq!(parse_minutes(""), None);
+        assert_eq!(parse_minutes(" 60"), None);
+    }
+
+    #[test]
+    fn duration_of_an_ended_session_is_end_minus_start() {
+        let s = Session::with([
+            (Field::StartDate, text("2026-03-09T14:00:00-04:00")),
+            (Field::EndDate, text("2026-03-09T14:07:12.500000-04:00")),
+        ]);
+        assert_eq!(
+            s.number(Field::Duration, Timestamp::now()),
+            Read::Value(7.208333333333333)
+        );
+    }
+
+    #[test]
+    fn duration_of_an_active_session_runs_to_now() {
+        let s = Session::with([(Field::StartDate, Value::Number(0.0))]);
+        let now = Timestamp::from_micros(90 * 60 * 1_000_000);
+        assert_eq!(s.number(Field::Duration, now), Read::Value(90.0));
+    }
+
+    #[test]
+    fn duration_is_absent_without_a_readable_start() {
+        let s = Session::with([(Field::StartDate, text("soon"))]);
+        assert_eq!(s.number(Field::Duration, Timestamp::now()), Read::Absent);
+        assert!(!s.exists(Field::Duration, Timestamp::now()));
+    }
+
+    #[test]
+    fn a_numeric_max_session_duration_is_a_number_but_not_text() {
+        let s = Session::with([(Field::MaxSessionDuration, Value::Number(60.0))]);
+        assert_eq!(
+            s.number(Field::MaxSessionDuration, Timestamp::now()),
+            Read::Value(60.0)
+        );
+        assert!(matches!(
+            s.text(Field::MaxSessionDuration),
+            Read::Unreadable(_)
+        ));
+        assert_eq!(
+            s.json_type(Field::MaxSessionDuration, Timestamp::now()),
+            Some(JsonType::Number)
+        );
+    }
+
+    #[test]
+    fn owner_parts_are_derived_from_the_arn() {
+        let s = Session::with([(
+            Field::Owner,
+            text("arn:aws:sts::210987654321:assumed-role/Dev/ana"),
+        )]);
+        assert_eq!(s.text(Field::OwnerAccount), Read::Value("210987654321"));
+        assert_eq!(s.text(Field::OwnerRole), Read::Value("Dev"));
+        assert_eq!(s.text(Field::OwnerName), Read::Value("ana"));
+        let user = Session::with([(Field::Owner, text("ana"))]);
+        assert_eq!(user.text(Field::OwnerName), Read::Absent);
+    }
+}

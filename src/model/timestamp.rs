@@ -1,0 +1,176 @@
+//! Instants read from every timestamp form AWS tools write, compared as instants, never as text.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// An instant, in microseconds since the Unix epoch.
+///
+/// Microseconds are the finest unit any AWS tool writes (CLI v2 prints six fraction digits),
+/// so the epoch-seconds and ISO-8601 forms of one instant compare equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+/// Why a value is not a timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimestampError {
+    #[error("`{text}` is not an RFC 3339 timestamp")]
+    Malformed { text: String },
+    #[error("`{value}` is outside the years 1 to 9999")]
+    OutOfRange { value: String },
+}
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years RFC 3339 can write.
+const MIN_SECONDS: f64 = -62_135_596_800.0;
+const MAX_SECONDS: f64 = 253_402_300_799.0;
+
+impl Timestamp {
+    /// The instant `micros` microseconds after the Unix epoch.
+    pub const fn from_micros(micros: i64) -> Self {
+        Self(micros)
+    }
+
+    /// Microseconds since the Unix epoch.
+    pub const fn as_micros(self) -> i64 {
+        self.0
+    }
+
+    /// The current time.
+    pub fn now() -> Self {
+        Self::from_datetime(OffsetDateTime::now_utc())
+    }
+
+    /// Reads epoch seconds, as the raw API and AWS CLI v1 write them (`1550676938.352`).
+    pub fn from_epoch_seconds(seconds: f64) -> Result<Self, TimestampError> {
+        if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
+            return Err(TimestampError::OutOfRange {
+                value: seconds.to_string(),
+            });
+        }
+        // Rounding, not truncating: 1550676938.352 is 1550676938.35199999... as a double.
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the range check above bounds it"
+        )]
+        let micros = (seconds * MICROS_PER_SECOND as f64).round() as i64;
+        Ok(Self(micros))
+    }
+
+    /// Reads RFC 3339 / ISO-8601 with a `Z` or numeric offset and any number of fraction digits.
+    pub fn parse(text: &str) -> Result<Self, TimestampError> {
+        let parsed =
+            OffsetDateTime::parse(text, &Rfc3339).map_err(|_| TimestampError::Malformed {
+                text: text.to_owned(),
+            })?;
+        Ok(Self::from_datetime(parsed))
+    }
+
+    /// Reads a policy's timestamp argument: RFC 3339, or a date meaning the start of that day in UTC.
+    pub fn parse_instant_or_date(text: &str) -> Result<Self, TimestampError> {
+        Self::parse(text).or_else(|error| match parse_date(text) {
+            Some(day) => Ok(day),
+            None => Err(error),
+        })
+    }
+
+    /// Reads an expiry: a date is valid through its end (UTC), so it expires at the next midnight.
+    pub fn parse_expiry(text: &str) -> Result<Self, TimestampError> {
+        match parse_date(text) {
+            Some(day) => Ok(Self(day.0 + 86_400 * MICROS_PER_SECOND)),
+            None => Self::parse(text),
+        }
+    }
+
+    fn from_datetime(datetime: OffsetDateTime) -> Self {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "years 1..=9999 fit in i64 microseconds"
+        )]
+        let micros = (datetime.unix_timestamp_nanos() / 1_000) as i64;
+        Self(micros)
+    }
+
+    /// Whole seconds since the epoch, rounded down.
+    pub fn epoch_seconds(self) -> i64 {
+        self.0.div_euclid(MICROS_PER_SECOND)
+    }
+
+    /// Minutes from `earlier` to `self`, fractional.
+    pub fn minutes_since(self, earlier: Timestamp) -> f64 {
+        (self.0 - earlier.0) as f64 / (60 * MICROS_PER_SECOND) as f64
+    }
+}
+
+fn parse_date(text: &str) -> Option<Timestamp> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text, format).ok()?;
+    Some(Timestamp::from_datetime(date.midnight().assume_utc()))
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC, with the fraction only when there is one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nanos = i128::from(self.0) * 1_000;
+        match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+            Ok(datetime) => match datetime.format(&Rfc3339) {
+                Ok(text) => f.write_str(&text),
+                Err(_) => write!(f, "{}µs", self.0),
+            },
+            Err(_) => write!(f, "{}µs", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_aws_form_of_one_instant_is_equal() {
+        let api = Timestamp::from_epoch_seconds(1_550_676_938.352).unwrap();
+        let cli_v2 = Timestamp::parse("2019-02-20T07:35:38.352000-08:00").unwrap();
+        let zulu = Timestamp::parse("2019-02-20T15:35:38.352Z").unwrap();
+        assert_eq!(api, cli_v2);
+        assert_eq!(api, zulu);
+    }
+
+    #[test]
+    fn zero_fraction_digits_and_offsets_are_read() {
+        let a = Timestamp::parse("2026-03-09T14:00:00-04:00").unwrap();
+        let b = Timestamp::parse("2026-03-09T18:00:00Z").unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn instants_across_a_daylight_saving_change_compare_by_time_not_text() {
+        let start = Timestamp::parse("2026-03-08T01:52:10.204000-05:00").unwrap();
+        let end = Timestamp::parse("2026-03-08T03:05:44.918000-04:00").unwrap();
+        let minutes = end.minutes_since(start);
+        assert!((minutes - 13.579).abs() < 0.001, "{minutes}");
+    }
+
+    #[test]
+    fn garbage_and_out_of_range_values_are_errors() {
+        assert!(Timestamp::parse("yesterday").is_err());
+        assert!(Timestamp::parse("10000-01-01T00:00:00Z").is_err());
+        assert!(Timestamp::from_epoch_seconds(f64::NAN).is_err());
+        assert!(Timestamp::from_epoch_seconds(1e300).is_err());
+        assert!(Timestamp::from_epoch_seconds(-1.5).is_ok());
+    }
+
+    #[test]
+    fn a_date_expiry_lasts_through_the_end_of_that_day() {
+        let expiry = Timestamp::parse_expiry("2026-12-31").unwrap();
+        assert_eq!(expiry, Timestamp::parse("2027-01-01T00:00:00Z").unwrap());
+        let exact = Timestamp::parse_expiry("2026-12-31T12:00:00Z").unwrap();
+        assert_eq!(exact, Timestamp::parse("2026-12-31T12:00:00Z").unwrap());
+    }
+
+    #[test]
+    fn display_is_rfc3339_utc() {
+        let t = Timestamp::parse("2019-02-20T07:35:38-08:00").unwrap();
+        assert_eq!(t.to_string(), "2019-02-20T15:35:38Z");
+    }
+}
