@@ -1,0 +1,206 @@
+//! Opening an input for reading: standard input or a file, gunzipped when compressed, without its byte order mark.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+
+/// Large enough that nearly every JSON Lines record fits in one buffer fill, which lets the
+/// framer take lines whole instead of scanning them.
+const READ_BUFFER_SIZE: usize = 256 * 1024;
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const UTF8_BOM: &[u8] = &[0xef, 0xbb, 0xbf];
+
+/// Where an input's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum InputSource {
+    Stdin,
+    File(PathBuf),
+}
+
+impl InputSource {
+    /// The source a command-line argument names: `-` is standard input.
+    pub fn from_arg(arg: impl Into<PathBuf>) -> Self {
+        let path = arg.into();
+        if is_stdin_name(&path) {
+            Self::Stdin
+        } else {
+            Self::File(path)
+        }
+    }
+}
+
+impl fmt::Display for InputSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Stdin => f.write_str("<stdin>"),
+            Self::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Opens a source for reading: `-` or no path is stdin; gzip detected by magic bytes 1f 8b
+/// (flate2 MultiGzDecoder, so concatenated gzip members work), independent of the file name; a
+/// UTF-8 BOM at the very start of the (decompressed) stream is skipped. A directory gives a clear
+/// io error naming it.
+pub fn open_input(source: &InputSource) -> io::Result<Box<dyn BufRead + Send>> {
+    let raw: Box<dyn Read + Send> = match source {
+        InputSource::File(path) if !is_stdin_name(path) => Box::new(open_file(path)?),
+        InputSource::File(_) | InputSource::Stdin => Box::new(io::stdin()),
+    };
+    let (magic, raw) = peek(raw, GZIP_MAGIC.len())?;
+    let raw = Cursor::new(magic.clone()).chain(raw);
+    let text: Box<dyn Read + Send> = if magic == GZIP_MAGIC {
+        Box::new(MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let (start, text) = peek(text, UTF8_BOM.len())?;
+    let text: Box<dyn Read + Send> = if start == UTF8_BOM {
+        text
+    } else {
+        Box::new(Cursor::new(start).chain(text))
+    };
+    Ok(Box::new(BufReader::with_capacity(READ_BUFFER_SIZE, text)))
+}
+
+fn is_stdin_name(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+fn open_file(path: &Path) -> io::Result<File> {
+    let file = File::open(path)?;
+    // Opening a directory succeeds on Unix; reading it would fail with a message that names
+    // nothing.
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            format!("{} is a directory, not a file", path.display()),
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads up to `len` bytes from the start of `reader` (fewer only at end of input), returning
+/// them with the reader positioned after them.
+fn peek<R: Read>(mut reader: R, len: usize) -> io::Result<(Vec<u8>, R)> {
+    let mut head = Vec::with_capacity(len);
+    (&mut reader).take(len as u64).read_to_end(&mut head)?;
+    Ok((head, reader))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A file in the system temporary directory, removed when dropped.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, contents: &[u8]) -> Self {
+            static COUNTER: AtomicUsize = AtomicUsize::new(0);
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir()
+                .join(format!("ssm-guard-open-{}-{n}-{name}", std::process::id()));
+            std::fs::write(&path, contents).unwrap();
+            Self(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn read_all(contents: &[u8], name: &str) -> Vec<u8> {
+        let file = TempFile::new(name, contents);
+        let mut reader = open_input(&InputSource::File(file.0.clone())).unwrap();
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn plain_file_is_read_as_is() {
+        assert_eq!(read_all(b"{\"a\":1}\n", "plain.json"), b"{\"a\":1}\n");
+    }
+
+    #[test]
+    fn empty_and_one_byte_files() {
+        assert_eq!(read_all(b"", "empty.json"), b"");
+        assert_eq!(read_all(b"{", "one.json"), b"{");
+        assert_eq!(read_all(b"\x1f", "magic-start.json"), b"\x1f");
+    }
+
+    #[test]
+    fn gzip_is_detected_by_content_not_name() {
+        let data = b"{\"Sessions\": []}\n";
+        assert_eq!(read_all(&gzip(data), "sessions.json"), data);
+        assert_eq!(read_all(data, "sessions.json.gz"), data);
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_all_read() {
+        let mut both = gzip(b"{\"a\":1}\n");
+        both.extend(gzip(b"{\"b\":2}\n"));
+        assert_eq!(read_all(&both, "two.gz"), b"{\"a\":1}\n{\"b\":2}\n");
+    }
+
+    #[test]
+    fn bom_is_skipped_only_at_the_start() {
+        assert_eq!(read_all(b"\xef\xbb\xbf[1]", "bom.json"), b"[1]");
+        assert_eq!(read_all(b"\xef\xbb\xbf", "only-bom.json"), b"");
+        assert_eq!(
+            read_all(b"[1]\xef\xbb\xbf", "late-bom.json"),
+            b"[1]\xef\xbb\xbf"
+        );
+        assert_eq!(read_all(b"\xef\xbb[", "half-bom.json"), b"\xef\xbb[");
+    }
+
+    #[test]
+    fn bom_inside_gzip_is_skipped() {
+        assert_eq!(read_all(&gzip(b"\xef\xbb\xbf{}"), "bom.gz"), b"{}");
+    }
+
+    #[test]
+    fn directory_is_an_error_naming_it() {
+        let dir = std::env::temp_dir();
+        let error = open_input(&InputSource::File(dir.clone())).err().unwrap();
+        assert_eq!(error.kind(), io::ErrorKind::IsADirectory);
+        assert!(error.to_string().contains(&dir.display().to_string()));
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        let missing = std::env::temp_dir().join("ssm-guard-open-surely-missing.json");
+        let error = open_input(&InputSource::File(missing)).err().unwrap();
+        assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn dash_means_stdin() {
+        assert_eq!(InputSource::from_arg("-"), InputSource::Stdin);
+        assert_eq!(
+            InputSource::from_arg("a.json"),
+            InputSource::File(PathBuf::from("a.json"))
+        );
+        assert_eq!(InputSource::Stdin.to_string(), "<stdin>");
+        assert_eq!(
+            InputSource::File(PathBuf::from("dir/a.json")).to_string(),
+            "dir/a.json"
+        );
+    }
+}
