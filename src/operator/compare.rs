@@ -1,0 +1,202 @@
+//! `lt`, `lte`, `gt`, `gte` on numbers and `before`, `after` on instants, each against a
+//! constant or against another field of the same record (`{ field: Name }`).
+
+use marked_yaml::Node;
+
+use crate::LoadError;
+use crate::compile::Compiler;
+use crate::model::{Field, FieldKind, Read, Session, Timestamp};
+
+/// What the record's value is compared with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Operand<T> {
+    Value(T),
+    Field(Field),
+}
+
+/// Reads `{ field: Name }` and resolves the name, requiring a field of the kind `wanted` accepts.
+fn field_operand(
+    cx: &mut Compiler<'_>,
+    op: &'static str,
+    arg: &Node,
+    wanted: fn(FieldKind) -> bool,
+    noun: &'static str,
+) -> Option<Field> {
+    let map = cx.mapping(arg, &format!("the argument of `{op}`"))?;
+    cx.check_keys(map, &["field"], "a field reference");
+    let node = cx.required(map, "field", "a field reference")?;
+    let field = cx.field(node)?;
+    if !wanted(field.kind()) {
+        cx.error_at(
+            node,
+            LoadError::InvalidArgument {
+                operator: op,
+                expected: noun,
+                found: format!("`{field}`, which is {}", field.kind().noun()),
+            },
+        );
+        return None;
+    }
+    Some(field)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+}
+
+/// A numeric comparison.
+#[derive(Debug, Clone)]
+pub(crate) struct Comparison {
+    order: Order,
+    rhs: Operand<f64>,
+}
+
+impl Comparison {
+    pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
+        let order = match op {
+            "lt" => Order::Lt,
+            "lte" => Order::Lte,
+            "gt" => Order::Gt,
+            _ => Order::Gte,
+        };
+        let rhs = match arg {
+            Node::Mapping(_) => Operand::Field(field_operand(
+                cx,
+                op,
+                arg,
+                FieldKind::is_numeric,
+                "a numeric field",
+            )?),
+            _ => Operand::Value(cx.number(arg, op)?),
+        };
+        Some(Self { order, rhs })
+    }
+
+    fn rhs(&self, session: &Session<'_>, now: Timestamp) -> Read<f64> {
+        match self.rhs {
+            Operand::Value(n) => Read::Value(n),
+            Operand::Field(field) => session.number(field, now),
+        }
+    }
+
+    pub(super) fn holds(&self, field: Field, session: &Session<'_>, now: Timestamp) -> bool {
+        let (Read::Value(lhs), Read::Value(rhs)) =
+            (session.number(field, now), self.rhs(session, now))
+        else {
+            return false;
+        };
+        match self.order {
+            Order::Lt => lhs < rhs,
+            Order::Lte => lhs <= rhs,
+            Order::Gt => lhs > rhs,
+            Order::Gte => lhs >= rhs,
+        }
+    }
+
+    pub(super) fn unreadable(
+        &self,
+        field: Field,
+        session: &Session<'_>,
+        now: Timestamp,
+    ) -> Option<String> {
+        if let Read::Unreadable(why) = session.number(field, now) {
+            return Some(why.to_string());
+        }
+        match (self.rhs, self.rhs(session, now)) {
+            (Operand::Field(other), Read::Unreadable(why)) => Some(format!("{other}: {why}")),
+            (Operand::Field(other), Read::Absent) => Some(format!("{other} is absent")),
+            _ => None,
+        }
+    }
+
+    pub(super) fn expected(&self) -> String {
+        let symbol = match self.order {
+            Order::Lt => "<",
+            Order::Lte => "<=",
+            Order::Gt => ">",
+            Order::Gte => ">=",
+        };
+        match self.rhs {
+            Operand::Value(n) => format!("{symbol} {n}"),
+            Operand::Field(field) => format!("{symbol} {field}"),
+        }
+    }
+}
+
+/// A temporal comparison.
+#[derive(Debug, Clone)]
+pub(crate) struct TimeBound {
+    after: bool,
+    rhs: Operand<Timestamp>,
+}
+
+impl TimeBound {
+    pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
+        let rhs = match arg {
+            Node::Mapping(_) => Operand::Field(field_operand(
+                cx,
+                op,
+                arg,
+                |kind| kind == FieldKind::Timestamp,
+                "a timestamp field",
+            )?),
+            _ => {
+                let text = cx.string(arg, &format!("the argument of `{op}`"))?;
+                match Timestamp::parse_instant_or_date(text) {
+                    Ok(instant) => Operand::Value(instant),
+                    Err(_) => {
+                        cx.error_at(
+                            arg,
+                            LoadError::InvalidTimestamp {
+                                text: text.to_owned(),
+                            },
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(Self {
+            after: op == "after",
+            rhs,
+        })
+    }
+
+    fn rhs(&self, session: &Session<'_>) -> Read<Timestamp> {
+        match self.rhs {
+            Operand::Value(t) => Read::Value(t),
+            Operand::Field(field) => session.instant(field),
+        }
+    }
+
+    pub(super) fn holds(&self, field: Field, session: &Session<'_>) -> bool {
+        let (Read::Value(lhs), Read::Value(rhs)) = (session.instant(field), self.rhs(session))
+        else {
+            return false;
+        };
+        if self.after { lhs > rhs } else { lhs < rhs }
+    }
+
+    pub(super) fn unreadable(&self, field: Field, session: &Session<'_>) -> Option<String> {
+        if let Read::Unreadable(why) = session.instant(field) {
+            return Some(why.to_string());
+        }
+        match (self.rhs, self.rhs(session)) {
+            (Operand::Field(other), Read::Unreadable(why)) => Some(format!("{other}: {why}")),
+            (Operand::Field(other), Read::Absent) => Some(format!("{other} is absent")),
+            _ => None,
+        }
+    }
+
+    pub(super) fn expected(&self) -> String {
+        let word = if self.after { "after" } else { "before" };
+        match self.rhs {
+            Operand::Value(t) => format!("{word} {t}"),
+            Operand::Field(field) => format!("{word} {field}"),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! `glob`/`not_glob` (globset, compiled once into one set per condition) and
+//! `matches`/`not_matches` (regex, compiled once).
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use marked_yaml::Node;
+use regex::Regex;
+
+use crate::LoadError;
+use crate::compile::Compiler;
+
+/// Glob patterns; a value matches when any pattern matches all of it.
+#[derive(Debug, Clone)]
+pub(crate) struct Globs {
+    set: GlobSet,
+    pub(super) negated: bool,
+    patterns: Vec<String>,
+}
+
+impl Globs {
+    pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
+        let nodes: Vec<&Node> = match arg {
+            Node::Sequence(list) => list.iter().collect(),
+            _ => vec![arg],
+        };
+        if nodes.is_empty() {
+            cx.error_at(
+                arg,
+                LoadError::Empty {
+                    what: "the list of globs",
+                },
+            );
+            return None;
+        }
+        let mut builder = GlobSetBuilder::new();
+        let mut patterns = Vec::new();
+        let mut ok = true;
+        for node in nodes {
+            let Some(pattern) = cx.string(node, &format!("a pattern of `{op}`")) else {
+                ok = false;
+                continue;
+            };
+            // `*` crosses `/` (targets and ARNs are not paths); `{a,b}` and `[a-z]` as usual.
+            match GlobBuilder::new(pattern)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+            {
+                Ok(glob) => {
+                    builder.add(glob);
+                    patterns.push(pattern.to_owned());
+                }
+                Err(error) => {
+                    cx.error_at(
+                        node,
+                        LoadError::InvalidGlob {
+                            pattern: pattern.to_owned(),
+                            error: error.kind().to_string(),
+                        },
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let set = match builder.build() {
+            Ok(set) => set,
+            Err(error) => {
+                cx.error_at(
+                    arg,
+                    LoadError::InvalidGlob {
+                        pattern: patterns.join(", "),
+                        error: error.to_string(),
+                    },
+                );
+                return None;
+            }
+        };
+        ok.then_some(Self {
+            set,
+            negated: op == "not_glob",
+            patterns,
+        })
+    }
+
+    pub(super) fn is_match(&self, text: &str) -> bool {
+        self.set.is_match(text)
+    }
+
+    pub(super) fn expected(&self) -> String {
+        let quoted: Vec<String> = self.patterns.iter().map(|p| format!("{p:?}")).collect();
+        let list = match quoted.as_slice() {
+            [one] => one.clone(),
+            many => format!("[{}]", many.join(", ")),
+        };
+        if self.negated {
+            format!("not glob {list}")
+        } else {
+            format!("glob {list}")
+        }
+    }
+}
+
+/// A regular expression found anywhere in the value (anchor it for a whole match).
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    regex: Regex,
+    pub(super) negated: bool,
+}
+
+/// Bounds the compiled size of one regex, so a policy cannot make the engine allocate without limit.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+impl Pattern {
+    pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
+        let source = cx.string(arg, &format!("the argument of `{op}`"))?;
+        match regex::RegexBuilder::new(source)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
+            Ok(regex) => Some(Self {
+                regex,
+                negated: op == "not_matches",
+            }),
+            Err(error) => {
+                let error = match error {
+                    regex::Error::Syntax(text) => text
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim_start_matches("error: ")
+                        .to_owned(),
+                    other => other.to_string(),
+                };
+                cx.error_at(
+                    arg,
+                    LoadError::InvalidRegex {
+                        pattern: source.to_owned(),
+                        error,
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+
+    pub(super) fn expected(&self) -> String {
+        let verb = if self.negated {
+            "not matching"
+        } else {
+            "matching"
+        };
+        format!("{verb} /{}/", self.regex.as_str())
+    }
+}

@@ -1,0 +1,40 @@
+//! `exists`, `present` and `type`: whether a field is there, is not blank, and has a JSON type.
+
+use marked_yaml::Node;
+
+use crate::LoadError;
+use crate::compile::Compiler;
+use crate::model::{Field, JsonType, Read, Session, Timestamp};
+
+use super::Operator;
+
+/// `present`: exists and, if a string, has a non-whitespace character.
+pub(super) fn is_present(field: Field, session: &Session<'_>, now: Timestamp) -> bool {
+    match session.text(field) {
+        Read::Value(text) => !text.trim().is_empty(),
+        Read::Absent => false,
+        Read::Unreadable(_) => session.exists(field, now),
+    }
+}
+
+pub(super) fn compile_type(cx: &mut Compiler<'_>, arg: &Node) -> Option<Operator> {
+    let name = cx.string(arg, "`type`")?;
+    match JsonType::from_name(name) {
+        Some(t) => Some(Operator::Type(t)),
+        None => {
+            cx.error_at(
+                arg,
+                LoadError::UnknownValue {
+                    value: name.to_owned(),
+                    what: "JSON type",
+                    allowed: &["string", "number", "boolean", "object", "array"],
+                    suggestion: crate::diagnostic::closest(
+                        name,
+                        JsonType::ALL.iter().map(|t| t.name()),
+                    ),
+                },
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! The compiled policy set, immutable and shareable across threads, and its evaluation of a
+//! record into violations and a decision.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::condition::Condition;
+use crate::diagnostic::Location;
+use crate::message::{MessageContext, Template, default_message};
+use crate::model::{Field, Session, Timestamp};
+
+/// How serious a violation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Self::Info,
+        Self::Low,
+        Self::Medium,
+        Self::High,
+        Self::Critical,
+    ];
+    /// The names policies use.
+    pub const NAMES: &'static [&'static str] = &["info", "low", "medium", "high", "critical"];
+
+    /// The name policies use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    /// Resolves a policy's severity name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a violation does to the record's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Warn,
+    Deny,
+}
+
+impl Action {
+    /// The names policies use.
+    pub const NAMES: &'static [&'static str] = &["deny", "warn"];
+
+    /// The name policies use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Warn => "warn",
+            Self::Deny => "deny",
+        }
+    }
+
+    /// Resolves a policy's action name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "deny" => Some(Self::Deny),
+            "warn" => Some(Self::Warn),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A record's verdict: `deny` if any violation that denies is not waived, else `warn` if any
+/// that warns is not waived, else `allow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Decision {
+    /// The name outputs use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Allow => "allow",
+            Self::Warn => "warn",
+            Self::Deny => "deny",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A compiled policy: its id, its place among the sources, and its exceptions.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) id: String,
+    pub(crate) description: Option<String>,
+    pub(crate) source: usize,
+    pub(crate) exceptions: Vec<Exception>,
+}
+
+impl Policy {
+    /// The policy id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The description, if the policy has one.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The index of the source the policy came from.
+    pub fn source(&self) -> usize {
+        self.source
+    }
+
+    /// The policy's exceptions in document order.
+    pub fn exceptions(&self) -> &[Exception] {
+        &self.exceptions
+    }
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub(crate) policy: usize,
+    pub(crate) id: String,
+    pub(crate) description: Option<String>,
+    pub(crate) severity: Severity,
+    pub(crate) action: Action,
+    pub(crate) when: Option<Condition>,
+    pub(crate) body: Body,
+    pub(crate) message: Option<Template>,
+    pub(crate) location: Option<Location>,
+}
+
+/// What a rule requires.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    Require(Condition),
+    Cases(Vec<Case>),
+}
+
+/// One entry of `cases`.
+#[derive(Debug, Clone)]
+pub(crate) struct Case {
+    pub(crate) when: Option<Condition>,
+    pub(crate) require: Condition,
+}
+
+impl Rule {
+    /// The rule id, unique within its policy.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The description, if the rule has one.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The severity, the rule's own or its policy's default.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The action, the rule's own or its policy's default.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// Where the rule is defined.
+    pub fn location(&self) -> Option<Location> {
+        self.location
+    }
+
+    /// The rule's condition for `explain`: its `when`, and what it requires (per case).
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(when) = &self.when {
+            lines.push(format!("applies when {}", when.describe()));
+        }
+        match &self.body {
+            Body::Require(condition) => lines.push(format!("requires {}", condition.describe())),
+            Body::Cases(cases) => {
+                for case in cases {
+                    match &case.when {
+                        Some(when) => lines.push(format!(
+                            "when {}: requires {}",
+                            when.describe(),
+                            case.require.describe()
+                        )),
+                        None => {
+                            lines.push(format!("otherwise: requires {}", case.require.describe()))
+                        }
+                    }
+                }
+            }
+        }
+        lines
+    }
+
+    /// The condition that must hold for this record, and the case it came from; `None` when
+    /// the rule does not apply (its `when` fails, or no case's `when` holds).
+    pub(crate) fn requirement(
+        &self,
+        session: &Session<'_>,
+        now: Timestamp,
+    ) -> Option<(&Condition, Option<&Case>)> {
+        if let Some(when) = &self.when
+            && !when.holds(session, now)
+        {
+            return None;
+        }
+        match &self.body {
+            Body::Require(condition) => Some((condition, None)),
+            Body::Cases(cases) => cases
+                .iter()
+                .find(|case| case.when.as_ref().is_none_or(|w| w.holds(session, now)))
+                .map(|case| (&case.require, Some(case))),
+        }
+    }
+}
+
+/// A waiver of a policy's violations.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub(crate) id: String,
+    /// Indices into the set's rules; `None` waives every rule of the policy.
+    pub(crate) rules: Option<Vec<usize>>,
+    pub(crate) when: Option<Condition>,
+    /// Sessions that started at or after this instant are not waived.
+    pub(crate) expires: Option<Timestamp>,
+    pub(crate) reason: String,
+    pub(crate) approved_by: Option<String>,
+}
+
+impl Exception {
+    /// The exception id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Why the waiver exists.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// Who approved it.
+    pub fn approved_by(&self) -> Option<&str> {
+        self.approved_by.as_deref()
+    }
+
+    /// When it stops waiving.
+    pub fn expires(&self) -> Option<Timestamp> {
+        self.expires
+    }
+
+    fn waives(&self, rule: usize, session: &Session<'_>, now: Timestamp) -> bool {
+        self.rules
+            .as_ref()
+            .is_none_or(|rules| rules.contains(&rule))
+            && self
+                .expires
+                .is_none_or(|expires| session.started_at_or(now) < expires)
+            && self
+                .when
+                .as_ref()
+                .is_none_or(|when| when.holds(session, now))
+    }
+}
+
+/// One rule that a record breaks.
+#[derive(Debug, Clone)]
+pub struct Violation<'p> {
+    pub policy: &'p Policy,
+    pub rule: &'p Rule,
+    pub message: String,
+    pub field: Field,
+    /// The field's value in the record, `null` where absent.
+    pub actual: serde_json::Value,
+    pub expected: String,
+    pub waived_by: Option<&'p Exception>,
+}
+
+impl Violation<'_> {
+    /// Whether an exception waived it.
+    pub fn is_waived(&self) -> bool {
+        self.waived_by.is_some()
+    }
+
+    /// `policy/rule`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.policy.id, self.rule.id)
+    }
+}
+
+/// The result of evaluating one record: its decision and every violation, waived ones included.
+#[derive(Debug, Clone)]
+pub struct Evaluation<'p> {
+    pub decision: Decision,
+    pub violations: Vec<Violation<'p>>,
+}
+
+/// A set of policies compiled for evaluation. Immutable: share it across threads by reference.
+#[derive(Debug, Clone)]
+pub struct CompiledPolicySet {
+    pub(crate) policies: Vec<Policy>,
+    pub(crate) rules: Vec<Rule>,
+}
+
+impl CompiledPolicySet {
+    /// The policies, in load order.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    /// Every rule of every policy, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The policy a rule belongs to.
+    pub fn policy_of(&self, rule: &Rule) -> Option<&Policy> {
+        self.policies.get(rule.policy)
+    }
+
+    /// Finds a rule by `policy/rule` id, or by a rule id that only one policy uses.
+    pub fn find_rule(&self, id: &str) -> Option<&Rule> {
+        match id.split_once('/') {
+            Some((policy, rule)) => self
+                .rules
+                .iter()
+                .find(|r| r.id == rule && self.policy_of(r).is_some_and(|p| p.id == policy)),
+            None => {
+                let mut found = self.rules.iter().filter(|r| r.id == id);
+                let first = found.next();
+                if found.next().is_some() { None } else { first }
+            }
+        }
+    }
+
+    /// Evaluates one record at the evaluation time `now` (which ends active sessions' `Duration`
+    /// and judges waivers of records without a start).
+    pub fn evaluate<'p>(&'p self, session: &Session<'_>, now: Timestamp) -> Evaluation<'p> {
+        let mut violations = Vec::new();
+        let mut decision = Decision::Allow;
+        for (index, rule) in self.rules.iter().enumerate() {
+            let Some((require, case)) = rule.requirement(session, now) else {
+                continue;
+            };
+            if require.holds(session, now) {
+                continue;
+            }
+            let Some(policy) = self.policies.get(rule.policy) else {
+                continue;
+            };
+            let waived_by = policy
+                .exceptions
+                .iter()
+                .find(|e| e.waives(index, session, now));
+            if waived_by.is_none() {
+                decision = decision.max(match rule.action {
+                    Action::Deny => Decision::Deny,
+                    Action::Warn => Decision::Warn,
+                });
+            }
+            violations.push(self.violation(policy, rule, require, case, session, now, waived_by));
+        }
+        Evaluation {
+            decision,
+            violations,
+        }
+    }
+
+    /// Whether a rule applies to a record (its `when` holds and, with cases, one is chosen).
+    pub fn applies(&self, rule: &Rule, session: &Session<'_>, now: Timestamp) -> bool {
+        rule.requirement(session, now).is_some()
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the violation's parts, gathered in one place"
+    )]
+    fn violation<'p>(
+        &'p self,
+        policy: &'p Policy,
+        rule: &'p Rule,
+        require: &Condition,
+        case: Option<&Case>,
+        session: &Session<'_>,
+        now: Timestamp,
+        waived_by: Option<&'p Exception>,
+    ) -> Violation<'p> {
+        let failure = require.explain(session, now);
+        let message = match &rule.message {
+            Some(template) => template.render(
+                session,
+                now,
+                &MessageContext {
+                    rule: &rule.id,
+                    policy: &policy.id,
+                    severity: rule.severity.name(),
+                },
+            ),
+            None => {
+                let case = case.and_then(|c| c.when.as_ref()).map(Condition::describe);
+                default_message(&failure, session, now, case.as_deref())
+            }
+        };
+        Violation {
+            policy,
+            rule,
+            message,
+            field: failure.field,
+            actual: session.actual(failure.field, now),
+            expected: failure.expected,
+            waived_by,
+        }
+    }
+}
