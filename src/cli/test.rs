@@ -1,0 +1,163 @@
+//! `ssm-guard test`: run the `*.test.yaml` files under the paths, then report rule coverage.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use ssm_guard::Timestamp;
+use ssm_guard::testing::{self, TestReport};
+
+use super::exit;
+use super::policies::{ErrorFormat, print_diagnostics, use_color};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders to search for `*.test.yaml` (default: the current folder).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also fail (exit 1) when a rule is uncovered or a test is vacuous.
+    #[arg(long)]
+    strict: bool,
+    /// How problems in the policies and tests are printed.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+pub fn run(args: Args) -> u8 {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let clock = Timestamp::now();
+    let stderr = io::stderr();
+    let suites = match testing::load_suites(&paths, clock) {
+        Ok(suites) => suites,
+        Err((sources, diagnostics)) => {
+            print_diagnostics(&sources, &diagnostics, args.error_format, &mut stderr.lock(), use_color(&stderr));
+            return exit::USAGE;
+        }
+    };
+    for suite in &suites {
+        print_diagnostics(&suite.sources, &suite.warnings, args.error_format, &mut stderr.lock(), use_color(&stderr));
+    }
+    let report = testing::run(&suites, clock);
+    let stdout = io::stdout();
+    let color = use_color(&stdout);
+    let mut out = stdout.lock();
+    let written = match args.format {
+        Format::Text => write_text(&report, &mut out, color),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::from).and_then(|()| writeln!(out)),
+        Format::Junit => write_junit(&report, &mut out),
+    };
+    if let Err(error) = written
+        && error.kind() != io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(stderr.lock(), "error: cannot write the report: {error}");
+        return exit::USAGE;
+    }
+    let gaps = report.uncovered().next().is_some() || report.vacuous().next().is_some();
+    if report.failed() > 0 || (args.strict && gaps) { exit::FAILED } else { exit::OK }
+}
+
+fn write_text(report: &TestReport, out: &mut impl Write, color: bool) -> io::Result<()> {
+    let paint = |code: &str, text: &str| if color { format!("{code}{text}\x1b[0m") } else { text.to_owned() };
+    let mut file = "";
+    for outcome in &report.outcomes {
+        if outcome.file != file {
+            file = &outcome.file;
+            writeln!(out, "{}", paint("\x1b[1m", file))?;
+        }
+        let status = if outcome.passed { paint("\x1b[32m", "ok  ") } else { paint("\x1b[1;31m", "FAIL") };
+        let vacuous = if outcome.vacuous { paint("\x1b[33m", " (vacuous: no rule applied)") } else { String::new() };
+        writeln!(out, "  {status} {}{vacuous}", outcome.name)?;
+        if !outcome.passed {
+            for mismatch in &outcome.mismatches {
+                writeln!(out, "         {mismatch}")?;
+            }
+            writeln!(out, "         decision: {}", outcome.decision)?;
+            for (id, message) in &outcome.actual {
+                writeln!(out, "         violation {id}: {message}")?;
+            }
+            for (id, message) in &outcome.actual_waived {
+                writeln!(out, "         waived    {id}: {message}")?;
+            }
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "rule coverage (tests that applied / saw it pass / made it fail):")?;
+    let width = report.coverage.iter().map(|c| c.rule.len()).max().unwrap_or(4);
+    for rule in &report.coverage {
+        let mark = if rule.is_covered() { "  " } else { &paint("\x1b[33m", "! ") };
+        writeln!(out, "  {mark}{:<width$}  {:>4} {:>4} {:>4}", rule.rule, rule.applied, rule.passed, rule.failed)?;
+    }
+    let uncovered: Vec<_> = report.uncovered().collect();
+    if !uncovered.is_empty() {
+        writeln!(out, "\nuncovered rules:")?;
+        for rule in uncovered {
+            let why = match (rule.failed, rule.passed) {
+                (0, 0) => "no test applied to it",
+                (0, _) => "no test made it fail",
+                _ => "no test saw it pass",
+            };
+            writeln!(out, "  {}: {why}", rule.rule)?;
+        }
+    }
+    let vacuous: Vec<_> = report.vacuous().collect();
+    if !vacuous.is_empty() {
+        writeln!(out, "\nvacuous tests (expect no violations, but no rule applied):")?;
+        for outcome in vacuous {
+            writeln!(out, "  {}: {}", outcome.file, outcome.name)?;
+        }
+    }
+    writeln!(out, "\n{} passed, {} failed", report.passed(), report.failed())
+}
+
+fn write_junit(report: &TestReport, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(out, r#"<testsuites name="ssm-guard test" tests="{}" failures="{}">"#, report.outcomes.len(), report.failed())?;
+    let mut files: Vec<&str> = report.outcomes.iter().map(|o| o.file.as_str()).collect();
+    files.dedup();
+    for file in files {
+        let cases: Vec<_> = report.outcomes.iter().filter(|o| o.file == file).collect();
+        let failures = cases.iter().filter(|o| !o.passed).count();
+        writeln!(out, r#"  <testsuite name="{}" tests="{}" failures="{failures}">"#, xml(file), cases.len())?;
+        for case in cases {
+            write!(out, r#"    <testcase classname="{}" name="{}""#, xml(file), xml(&case.name))?;
+            if case.passed {
+                writeln!(out, "/>")?;
+            } else {
+                let detail = case.mismatches.join("\n");
+                writeln!(out, ">")?;
+                writeln!(out, r#"      <failure message="{}">{}</failure>"#, xml(case.mismatches.first().map_or("", String::as_str)), xml(&detail))?;
+                writeln!(out, "    </testcase>")?;
+            }
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
+/// Escapes text for XML attributes and content, dropping characters XML 1.0 cannot hold.
+pub fn xml(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&apos;"),
+            '\n' => escaped.push_str("&#10;"),
+            c if (c as u32) < 0x20 && c != '\t' && c != '\r' => {}
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}

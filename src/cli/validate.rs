@@ -1,0 +1,46 @@
+//! `ssm-guard validate`: load and compile policies, print every problem, exit 0 or 2.
+
+use std::io::Write;
+
+use ssm_guard::{Level, Timestamp};
+
+use super::exit;
+use super::policies::{PolicyArgs, use_color};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    policies: PolicyArgs,
+}
+
+pub fn run(args: Args) -> u8 {
+    let stdout = std::io::stdout();
+    let color = use_color(&stdout);
+    let mut out = stdout.lock();
+    match args.policies.load(Timestamp::now(), &mut out, color) {
+        Ok((_, compiled)) => {
+            let warnings = compiled
+                .warnings
+                .iter()
+                .filter(|d| d.level == Level::Warning)
+                .count();
+            if args.policies.error_format == super::policies::ErrorFormat::Human {
+                let _ = writeln!(
+                    out,
+                    "ok: {} {} with {} {} compiled, {warnings} warning{}",
+                    compiled.set.policies().len(),
+                    plural(compiled.set.policies().len(), "policy", "policies"),
+                    compiled.set.rules().len(),
+                    plural(compiled.set.rules().len(), "rule", "rules"),
+                    if warnings == 1 { "" } else { "s" }
+                );
+            }
+            exit::OK
+        }
+        Err(()) => exit::USAGE,
+    }
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}

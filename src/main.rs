@@ -1,0 +1,7 @@
+//! The `ssm-guard` command.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,172 @@
+//! `--format text`: violations grouped by session, coloured by severity on a terminal, then a
+//! summary of the run.
+
+use std::io::{self, Write};
+
+use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::policy::{Decision, Severity};
+
+/// Writes a block per session with violations, input errors in place, and the summary.
+#[derive(Debug)]
+pub struct TextReporter<W: Write> {
+    out: W,
+    color: bool,
+}
+
+const RESET: &str = "\x1b[0m";
+
+impl<W: Write> TextReporter<W> {
+    pub fn new(out: W, color: bool) -> Self {
+        Self { out, color }
+    }
+
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+fn severity_style(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "\x1b[1;35m",
+        Severity::High => "\x1b[1;31m",
+        Severity::Medium => "\x1b[33m",
+        Severity::Low => "\x1b[36m",
+        Severity::Info => "\x1b[2m",
+    }
+}
+
+fn decision_style(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Deny => "\x1b[1;31m",
+        Decision::Warn => "\x1b[1;33m",
+        Decision::Allow => "\x1b[32m",
+    }
+}
+
+impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
+    fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
+        let evaluation = &result.evaluation;
+        if evaluation.violations.is_empty() {
+            return Ok(());
+        }
+        let decision = self.paint(
+            decision_style(evaluation.decision),
+            evaluation.decision.name(),
+        );
+        let session = result.session_id.as_deref().unwrap_or("(no SessionId)");
+        let target = result.target.as_deref().unwrap_or("(no Target)");
+        let heading = self.paint("\x1b[1m", session);
+        writeln!(
+            self.out,
+            "{heading} on {target}: {decision}  {}:{} (record {})",
+            result.source, result.line, result.record
+        )?;
+        for violation in &evaluation.violations {
+            let severity = violation.rule.severity();
+            let label = format!("{:<8}", severity.name());
+            let id = format!("{}/{}", violation.policy.id(), violation.rule.id());
+            match violation.waived_by {
+                None => writeln!(
+                    self.out,
+                    "  {} {:<5} {id}: {}",
+                    self.paint(severity_style(severity), &label),
+                    violation.rule.action().name(),
+                    violation.message
+                )?,
+                Some(exception) => writeln!(
+                    self.out,
+                    "  {} {:<5} {id}: {} [waived by {}: {}]",
+                    self.paint("\x1b[2m", &label),
+                    "-",
+                    violation.message,
+                    exception.id(),
+                    exception.reason()
+                )?,
+            }
+        }
+        writeln!(self.out)
+    }
+
+    fn input_error(&mut self, error: &InputError) -> io::Result<()> {
+        let mut place = error.source.to_string();
+        if let Some(line) = error.line {
+            place.push_str(&format!(":{line}"));
+            if let Some(column) = error.column {
+                place.push_str(&format!(":{column}"));
+            }
+        }
+        let record = error
+            .record
+            .map(|r| format!(" (record {r})"))
+            .unwrap_or_default();
+        let label = self.paint("\x1b[1;31m", "input error");
+        writeln!(self.out, "{label} {place}{record}: {}\n", error.message)
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let d = summary.decisions;
+        writeln!(
+            self.out,
+            "{} records read from {} input{}: {} evaluated, {} input error{}{}",
+            summary.records,
+            summary.inputs,
+            if summary.inputs == 1 { "" } else { "s" },
+            summary.evaluated,
+            summary.errors,
+            if summary.errors == 1 { "" } else { "s" },
+            if summary.skipped_events > 0 {
+                format!(
+                    ", {} CloudTrail events without a session passed over",
+                    summary.skipped_events
+                )
+            } else {
+                String::new()
+            }
+        )?;
+        writeln!(
+            self.out,
+            "decisions: {} deny, {} warn, {} allow",
+            self.paint(decision_style(Decision::Deny), &d.deny.to_string()),
+            self.paint(decision_style(Decision::Warn), &d.warn.to_string()),
+            self.paint(decision_style(Decision::Allow), &d.allow.to_string()),
+        )?;
+        let s = summary.by_severity;
+        writeln!(
+            self.out,
+            "violations: {} ({} waived); by severity: {} critical, {} high, {} medium, {} low, {} info",
+            summary.violations, summary.waived, s.critical, s.high, s.medium, s.low, s.info
+        )?;
+        let mut rules: Vec<_> = summary
+            .by_rule
+            .iter()
+            .filter(|r| r.violations + r.waived > 0)
+            .collect();
+        rules.sort_by(|a, b| {
+            (b.violations, b.waived)
+                .cmp(&(a.violations, a.waived))
+                .then(a.rule.cmp(&b.rule))
+        });
+        if !rules.is_empty() {
+            writeln!(self.out, "by rule:")?;
+            for rule in rules {
+                let waived = if rule.waived > 0 {
+                    format!(" (+{} waived)", rule.waived)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    self.out,
+                    "  {:>6}  {:<8} {}{waived}",
+                    rule.violations,
+                    rule.severity.name(),
+                    rule.rule
+                )?;
+            }
+        }
+        self.out.flush()
+    }
+}
