@@ -230,11 +230,7 @@ impl Compiler<'_> {
                 None
             }
             (None, None) => {
-                self.error_at_span(
-                    map.span(),
-                    1,
-                    LoadError::RequireXorCases { found: "neither" },
-                );
+                self.error_at_map(map, LoadError::RequireXorCases { found: "neither" });
                 None
             }
         };
@@ -282,7 +278,7 @@ impl Compiler<'_> {
                 },
                 None => {
                     if index != last {
-                        self.error_at_span(map.span(), 1, LoadError::DefaultCaseNotLast);
+                        self.error_at_map(map, LoadError::DefaultCaseNotLast);
                         ok = false;
                     }
                     None
@@ -623,7 +619,7 @@ impl Compiler<'_> {
     ) -> Option<&'n Node> {
         let node = map.get_node(key);
         if node.is_none() {
-            self.error_at_span(map.span(), 1, LoadError::MissingKey { key, context });
+            self.error_at_map(map, LoadError::MissingKey { key, context });
         }
         node
     }
@@ -673,15 +669,43 @@ impl Compiler<'_> {
     // --- reporting ---
 
     pub(crate) fn error_at(&mut self, node: &Node, problem: LoadError) {
-        let length = match node {
-            Node::Scalar(s) => s.as_str().chars().count(),
-            _ => 1,
+        let location = match node {
+            Node::Scalar(scalar) => self.scalar_location(scalar),
+            Node::Mapping(map) => self.mapping_location(map),
+            Node::Sequence(list) => self.location(list.span(), 1),
         };
-        self.error_at_span(node.span(), length, problem);
+        self.push(Level::Error, location, problem);
+    }
+
+    /// A scalar's place, spanning its quotes when it has them.
+    fn scalar_location(&self, scalar: &MarkedScalarNode) -> Option<Location> {
+        let mut location = self.location(scalar.span(), scalar.as_str().chars().count())?;
+        let first = self
+            .sources
+            .line(self.source, location.line)
+            .and_then(|line| line.chars().nth(location.column.saturating_sub(1)));
+        if matches!(first, Some('"' | '\'')) {
+            location.length += 2;
+        }
+        Some(location)
+    }
+
+    /// A mapping's place: its first key, which is where a reader looks for the entry.
+    fn mapping_location(&self, map: &MarkedMappingNode) -> Option<Location> {
+        match map.keys().next() {
+            Some(key) => self.location(key.span(), key.as_str().chars().count()),
+            None => self.location(map.span(), 1),
+        }
     }
 
     pub(crate) fn error_at_key(&mut self, key: &MarkedScalarNode, problem: LoadError) {
-        self.error_at_span(key.span(), key.as_str().chars().count(), problem);
+        let location = self.scalar_location(key);
+        self.push(Level::Error, location, problem);
+    }
+
+    fn error_at_map(&mut self, map: &MarkedMappingNode, problem: LoadError) {
+        let location = self.mapping_location(map);
+        self.push(Level::Error, location, problem);
     }
 
     fn error_at_span(&mut self, span: &Span, length: usize, problem: LoadError) {

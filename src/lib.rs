@@ -1,4 +1,40 @@
 //! ssm-guard: policies for AWS Systems Manager Session Manager sessions.
+//!
+//! The pipeline reads as the modules do: [`source`] gathers policy texts, [`compile()`] turns
+//! them into an immutable [`CompiledPolicySet`] (all globs, regexes and field names resolved
+//! once), [`model`] reads records into [`Session`]s, and [`CompiledPolicySet::evaluate`] judges
+//! one record by `&self`, giving an [`Evaluation`]: its [`Decision`] and every [`Violation`].
+//! [`lint`] streams whole exports through that, and [`report`] writes the results.
+//!
+//! ```
+//! use ssm_guard::model::{parse_record, ParsedRecord};
+//! use ssm_guard::{compile, Decision, SourceMap, Timestamp};
+//!
+//! // Load: policy texts, from files, folders or the embedded packs.
+//! let mut sources = SourceMap::new();
+//! sources.add(
+//!     "jit.yaml",
+//!     r#"
+//! policy: jit
+//! rules:
+//!   - id: jit-requires-reason
+//!     when: { AccessType: JustInTime }
+//!     require: { Reason: { present: true } }
+//!     message: "JIT session {SessionId} has no Reason"
+//! "#,
+//! );
+//!
+//! // Compile: once, reporting every problem with file:line:column.
+//! let compiled = compile(&sources, Timestamp::now()).map_err(|d| format!("{d:?}"))?;
+//!
+//! // Evaluate: any number of records, from any thread.
+//! let record = br#"{"SessionId": "s-1", "AccessType": "JustInTime"}"#;
+//! let ParsedRecord::Session(session) = parse_record(record)? else { unreachable!() };
+//! let evaluation = compiled.set.evaluate(&session, Timestamp::now());
+//! assert_eq!(evaluation.decision, Decision::Deny);
+//! assert_eq!(evaluation.violations[0].message, "JIT session s-1 has no Reason");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod builtin;
 pub mod compile;
@@ -19,3 +55,8 @@ pub use diagnostic::{Diagnostic, Level};
 pub use model::{Field, Session, Timestamp};
 pub use policy::{Action, CompiledPolicySet, Decision, Evaluation, Severity, Violation};
 pub use source::SourceMap;
+
+/// The README's examples run as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

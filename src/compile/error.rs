@@ -98,7 +98,7 @@ pub enum LoadError {
     },
     #[error("unclosed `{{` in message")]
     UnclosedPlaceholder,
-    #[error("exception names unknown rule `{rule}` of policy `{policy}`")]
+    #[error("exception names unknown rule `{rule}`")]
     UnknownExceptionRule {
         rule: String,
         policy: String,
@@ -107,7 +107,10 @@ pub enum LoadError {
     #[error("invalid test file: {message}")]
     InvalidTestFile { message: String },
     #[error("test expects unknown rule `{id}`")]
-    UnknownExpectedRule { id: String, suggestion: Option<String> },
+    UnknownExpectedRule {
+        id: String,
+        suggestion: Option<String>,
+    },
     #[error("cannot read the session of test `{test}`: {message}")]
     InvalidTestSession { test: String, message: String },
     #[error("exception `{id}` has no `expires`")]
