@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one module per subcommand.
 
 mod check;
+mod hook;
 mod policies;
 mod test;
 mod validate;
@@ -29,6 +30,9 @@ struct Cli {
 enum Command {
     /// Check session records against policies.
     Check(check::Args),
+    /// Decide one event from standard input: a Session, a CloudTrail StartSession record, or an
+    /// EventBridge event wrapping one.
+    Hook(hook::Args),
     /// Load and compile policies, and report every problem.
     Validate(validate::Args),
     /// Run policy tests (`*.test.yaml`) and report rule coverage.
@@ -51,6 +55,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Hook(args) => hook::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(args),
     };

@@ -40,6 +40,7 @@ pub mod builtin;
 pub mod compile;
 mod condition;
 pub mod diagnostic;
+pub mod hook;
 pub mod input;
 pub mod lint;
 mod message;

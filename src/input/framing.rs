@@ -1730,7 +1730,7 @@ mod tests {
     fn arbitrary_bytes_frame_the_same_whatever_the_buffering() {
         const ALPHABET: &[u8] = b"{}[]\",:\\ \n\ra1xSR";
         let mut rng = Rng(0xfeed);
-        for _ in 0..200000 {
+        for _ in 0..2000 {
             let mut input: Vec<u8> = (0..rng.below(40))
                 .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize])
                 .collect();

@@ -176,6 +176,34 @@ mod tests {
     }
 
     #[test]
+    fn gzip_members_with_bom_frame_as_one_stream() {
+        use crate::input::{Batch, Container, Framer};
+        let mut data = gzip(b"\xef\xbb\xbf{\"Sessions\": [{\"SessionId\": \"s-1\"},\n");
+        data.extend(gzip(b"  {\"SessionId\": \"s-2\"}]}\n"));
+        let file = TempFile::new("framed.json", &data);
+        let reader = open_input(&InputSource::File(file.0.clone())).unwrap();
+        let mut framer = Framer::new(reader);
+        let mut batch = Batch::default();
+        assert!(framer.next_batch(&mut batch, 10).unwrap());
+        let frames: Vec<_> = batch
+            .items
+            .iter()
+            .map(|item| {
+                let frame = item.as_ref().unwrap();
+                (frame.line, frame.container, batch.bytes(frame).to_vec())
+            })
+            .collect();
+        assert_eq!(
+            frames,
+            [
+                (1, Container::Sessions, b"{\"SessionId\": \"s-1\"}".to_vec()),
+                (2, Container::Sessions, b"{\"SessionId\": \"s-2\"}".to_vec()),
+            ]
+        );
+        assert!(!framer.next_batch(&mut batch, 10).unwrap());
+    }
+
+    #[test]
     fn directory_is_an_error_naming_it() {
         let dir = std::env::temp_dir();
         let error = open_input(&InputSource::File(dir.clone())).err().unwrap();

@@ -32,6 +32,19 @@ pub enum ParsedRecord<'a> {
     OtherEvent { name: String },
 }
 
+/// What a CloudTrail event says of itself, for callers that judge events rather than records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventInfo {
+    /// Whether it came wrapped in an EventBridge event (`detail`).
+    pub wrapped: bool,
+    /// `eventName`, e.g. `StartSession`.
+    pub name: String,
+    /// `eventSource`, e.g. `ssm.amazonaws.com`.
+    pub source: Option<String>,
+    /// `errorCode` of a call that failed.
+    pub error_code: Option<String>,
+}
+
 /// Why a record's JSON could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -69,10 +82,53 @@ impl RecordError {
 
 /// Reads one record from the bytes of one JSON value.
 pub fn parse_record(bytes: &[u8]) -> Result<ParsedRecord<'_>, RecordError> {
+    Ok(parse_shape(bytes)?.into_record())
+}
+
+/// Reads one event: the record it holds and, for CloudTrail and EventBridge events, what the
+/// event says of itself (`None` for a plain Session object).
+pub fn parse_event(bytes: &[u8]) -> Result<(Option<EventInfo>, ParsedRecord<'_>), RecordError> {
+    Ok(match parse_shape(bytes)? {
+        Shape::Event { wrapped, event } => {
+            let info = EventInfo {
+                wrapped,
+                name: event.event_name.as_deref().unwrap_or_default().to_owned(),
+                source: event.event_source.as_deref().map(str::to_owned),
+                error_code: event.error_code.as_deref().map(str::to_owned),
+            };
+            (Some(info), event.into_record())
+        }
+        shape => (None, shape.into_record()),
+    })
+}
+
+fn parse_shape(bytes: &[u8]) -> Result<Shape<'_>, RecordError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let record = TopLevel::deserialize(&mut deserializer).map_err(RecordError::from_json)?;
+    let shape = deserializer
+        .deserialize_any(RecordVisitor { nested: false })
+        .map_err(RecordError::from_json)?;
     deserializer.end().map_err(RecordError::from_json)?;
-    Ok(record.0)
+    Ok(shape)
+}
+
+/// What the visitor found, before it is told apart for the caller.
+enum Shape<'a> {
+    Session(Session<'a>),
+    Sessions(Vec<Session<'a>>),
+    Event {
+        wrapped: bool,
+        event: CloudTrailEvent<'a>,
+    },
+}
+
+impl<'a> Shape<'a> {
+    fn into_record(self) -> ParsedRecord<'a> {
+        match self {
+            Shape::Session(session) => ParsedRecord::Session(session),
+            Shape::Sessions(sessions) => ParsedRecord::Sessions(sessions),
+            Shape::Event { event, .. } => event.into_record(),
+        }
+    }
 }
 
 /// Keys of interest in a record, resolved while reading so nothing is looked up twice.
@@ -80,6 +136,8 @@ enum Key {
     Field(Field),
     Sessions,
     EventName,
+    EventSource,
+    ErrorCode,
     EventTime,
     UserIdentity,
     RequestParameters,
@@ -105,6 +163,8 @@ impl Key {
             "AccessType" => Key::Field(Field::AccessType),
             "Sessions" => Key::Sessions,
             "eventName" => Key::EventName,
+            "eventSource" => Key::EventSource,
+            "errorCode" => Key::ErrorCode,
             "eventTime" => Key::EventTime,
             "userIdentity" => Key::UserIdentity,
             "requestParameters" => Key::RequestParameters,
@@ -137,6 +197,10 @@ impl<'de> Deserialize<'de> for Key {
 struct CloudTrailEvent<'a> {
     #[serde(borrow)]
     event_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event_source: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    error_code: Option<Cow<'a, str>>,
     #[serde(borrow)]
     event_time: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -204,16 +268,6 @@ impl<'a> CloudTrailEvent<'a> {
     }
 }
 
-struct TopLevel<'a>(ParsedRecord<'a>);
-
-impl<'de> Deserialize<'de> for TopLevel<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(RecordVisitor { nested: false })
-            .map(TopLevel)
-    }
-}
-
 /// Reads a record object. `nested` is set for the elements of an embedded `Sessions` array,
 /// which must be Sessions themselves.
 struct RecordVisitor {
@@ -221,7 +275,7 @@ struct RecordVisitor {
 }
 
 impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = ParsedRecord<'de>;
+    type Value = Shape<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object holding a Session or a CloudTrail event")
@@ -258,6 +312,11 @@ impl<'de> Visitor<'de> for RecordVisitor {
                     is_event = true;
                     event.event_name = map.next_value()?;
                 }
+                Key::EventSource => {
+                    is_event = true;
+                    event.event_source = map.next_value()?;
+                }
+                Key::ErrorCode => event.error_code = map.next_value()?,
                 Key::EventTime => event.event_time = map.next_value()?,
                 Key::UserIdentity => event.user_identity = map.next_value()?,
                 Key::RequestParameters => event.request_parameters = map.next_value()?,
@@ -269,16 +328,22 @@ impl<'de> Visitor<'de> for RecordVisitor {
             }
         }
 
-        if let Some(detail) = detail.filter(|d| d.event_name.is_some()) {
-            return Ok(detail.into_record());
+        if let Some(detail) = detail {
+            return Ok(Shape::Event {
+                wrapped: true,
+                event: detail,
+            });
         }
         if is_event {
-            return Ok(event.into_record());
+            return Ok(Shape::Event {
+                wrapped: false,
+                event,
+            });
         }
         if let Some(sessions) = sessions {
-            return Ok(ParsedRecord::Sessions(sessions));
+            return Ok(Shape::Sessions(sessions));
         }
-        Ok(ParsedRecord::Session(Session::from_values(values)))
+        Ok(Shape::Session(Session::from_values(values)))
     }
 }
 
@@ -335,7 +400,7 @@ impl<'de> DeserializeSeed<'de> for NestedSession {
     type Value = Session<'de>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         match deserializer.deserialize_any(RecordVisitor { nested: true })? {
-            ParsedRecord::Session(session) => Ok(session),
+            Shape::Session(session) => Ok(session),
             _ => Err(de::Error::custom("expected a Session in `Sessions`")),
         }
     }

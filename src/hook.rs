@@ -1,0 +1,292 @@
+//! Gating one session: an event in (a Session, a CloudTrail `StartSession` record, or an
+//! EventBridge event wrapping one), one decision out. It fails closed: whatever cannot be read
+//! or evaluated is denied, with the reason in `error`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{EventInfo, Field, ParsedRecord, Read, Session, Timestamp, parse_event};
+use crate::policy::{Action, CompiledPolicySet, Decision, Evaluation};
+use crate::report::violation_json;
+
+/// The largest event the hook reads. EventBridge caps events at 256 KiB; anything larger is
+/// not an event from AWS.
+pub const MAX_EVENT_BYTES: usize = 1 << 20;
+
+/// The CloudTrail event source of Session Manager calls.
+const SSM_EVENT_SOURCE: &str = "ssm.amazonaws.com";
+
+/// Whether a deny is a deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Denied sessions are denied (and, in the Lambda form, terminated).
+    Enforce,
+    /// Every decision is `allow`; violations are still reported.
+    Audit,
+}
+
+impl Mode {
+    /// Reads `enforce` or `audit`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "enforce" => Some(Self::Enforce),
+            "audit" => Some(Self::Audit),
+            _ => None,
+        }
+    }
+}
+
+/// The session a decision is about, as far as the event names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SessionRef {
+    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(rename = "Owner", skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+/// One decision about one event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HookDecision {
+    pub decision: Decision,
+    pub allowed: bool,
+    pub mode: Mode,
+    /// Whether policies were evaluated (not for unreadable or unrelated events).
+    pub evaluated: bool,
+    /// Whether the event started a session through CloudTrail: only those can be terminated.
+    #[serde(skip)]
+    pub start_session_event: bool,
+    pub session: SessionRef,
+    /// Violations that deny, not waived.
+    pub violations: Vec<Value>,
+    /// Violations that warn, not waived.
+    pub warnings: Vec<Value>,
+    /// Violations an exception waived.
+    pub waived: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl HookDecision {
+    /// A deny for an event or a configuration that could not be judged.
+    pub fn fail_closed(mode: Mode, error: impl Into<String>) -> Self {
+        Self {
+            decision: Decision::Deny,
+            allowed: false,
+            mode,
+            evaluated: false,
+            start_session_event: false,
+            session: SessionRef::default(),
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            waived: Vec::new(),
+            error: Some(error.into()),
+            note: None,
+        }
+    }
+
+    fn not_evaluated(mode: Mode, note: String) -> Self {
+        Self {
+            decision: Decision::Allow,
+            allowed: true,
+            error: None,
+            note: Some(note),
+            ..Self::fail_closed(mode, "")
+        }
+    }
+
+    /// The `policy/rule` ids of every violation, waived ones included, for logs.
+    pub fn rule_ids(&self) -> Vec<String> {
+        let id = |v: &Value| {
+            format!(
+                "{}/{}",
+                v["policy"].as_str().unwrap_or(""),
+                v["rule"].as_str().unwrap_or("")
+            )
+        };
+        self.violations
+            .iter()
+            .chain(&self.warnings)
+            .chain(&self.waived)
+            .map(id)
+            .collect()
+    }
+}
+
+/// The decision function: a compiled set (or why there is none) and a mode, reused across
+/// events. Build it once (at cold start in Lambda) and call [`Gate::decide`] per event.
+#[derive(Debug)]
+pub struct Gate {
+    policies: Result<CompiledPolicySet, String>,
+    mode: Mode,
+}
+
+impl Gate {
+    /// A gate over a compiled set.
+    pub fn new(set: CompiledPolicySet, mode: Mode) -> Self {
+        Self {
+            policies: Ok(set),
+            mode,
+        }
+    }
+
+    /// A gate whose policies did not load: it denies every event with `error`.
+    pub fn broken(error: impl Into<String>, mode: Mode) -> Self {
+        Self {
+            policies: Err(error.into()),
+            mode,
+        }
+    }
+
+    /// The gate's mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Whether the policies loaded.
+    pub fn is_ready(&self) -> bool {
+        self.policies.is_ok()
+    }
+
+    /// Decides one event given as JSON bytes, at `now`. Never fails and never allows what it
+    /// could not judge; even a panic inside evaluation becomes a deny.
+    pub fn decide(&self, event: &[u8], now: Timestamp) -> HookDecision {
+        let set = match &self.policies {
+            Ok(set) => set,
+            Err(error) => {
+                return HookDecision::fail_closed(
+                    self.mode,
+                    format!("policies did not load: {error}"),
+                );
+            }
+        };
+        if event.len() > MAX_EVENT_BYTES {
+            return HookDecision::fail_closed(
+                self.mode,
+                format!(
+                    "the event is {} bytes, more than the {MAX_EVENT_BYTES} an event may have",
+                    event.len()
+                ),
+            );
+        }
+        match catch_unwind(AssertUnwindSafe(|| self.decide_event(set, event, now))) {
+            Ok(decision) => decision,
+            Err(_) => {
+                HookDecision::fail_closed(self.mode, "internal error while evaluating the event")
+            }
+        }
+    }
+
+    fn decide_event(&self, set: &CompiledPolicySet, event: &[u8], now: Timestamp) -> HookDecision {
+        let (info, record) = match parse_event(event) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                return HookDecision::fail_closed(self.mode, format!("unreadable event: {error}"));
+            }
+        };
+        let start_session_event = info.is_some();
+        if let Some(info) = &info
+            && let Some(answer) = self.unrelated_event(info)
+        {
+            return answer;
+        }
+        let session = match record {
+            ParsedRecord::Session(session) => session,
+            ParsedRecord::Sessions(_) => {
+                return HookDecision::fail_closed(
+                    self.mode,
+                    "the event is a DescribeSessions response, not one session",
+                );
+            }
+            ParsedRecord::OtherEvent { name } => {
+                return HookDecision::fail_closed(
+                    self.mode,
+                    format!("unreadable event: `{name}` names no session"),
+                );
+            }
+        };
+        if info.is_none() && !names_a_session(&session) {
+            return HookDecision::fail_closed(
+                self.mode,
+                "unreadable event: it is neither a Session (no `SessionId` or `Target`) nor a CloudTrail event",
+            );
+        }
+        let evaluation = set.evaluate(&session, now);
+        let mut decision = self.decision(&session, &evaluation);
+        decision.start_session_event = start_session_event;
+        decision
+    }
+
+    /// Answers events that are not a started session: other Session Manager calls are allowed
+    /// without evaluation; events of other services and failed calls cannot be judged.
+    fn unrelated_event(&self, info: &EventInfo) -> Option<HookDecision> {
+        if info.source.as_deref() != Some(SSM_EVENT_SOURCE) {
+            let source = info.source.as_deref().unwrap_or("no event source");
+            return Some(HookDecision::fail_closed(
+                self.mode,
+                format!("not a Session Manager event (`{source}`, `{}`)", info.name),
+            ));
+        }
+        if info.name != "StartSession" {
+            let note = format!("`{}` starts no session: nothing was evaluated", info.name);
+            return Some(HookDecision::not_evaluated(self.mode, note));
+        }
+        if let Some(code) = &info.error_code {
+            let note = format!(
+                "StartSession failed with `{code}`: no session was started, nothing was evaluated"
+            );
+            return Some(HookDecision::not_evaluated(self.mode, note));
+        }
+        None
+    }
+
+    fn decision(&self, session: &Session<'_>, evaluation: &Evaluation<'_>) -> HookDecision {
+        let mut violations = Vec::new();
+        let mut warnings = Vec::new();
+        let mut waived = Vec::new();
+        for violation in &evaluation.violations {
+            let json = violation_json(violation);
+            match (violation.is_waived(), violation.rule.action()) {
+                (true, _) => waived.push(json),
+                (false, Action::Deny) => violations.push(json),
+                (false, Action::Warn) => warnings.push(json),
+            }
+        }
+        let decision = match self.mode {
+            Mode::Enforce => evaluation.decision,
+            Mode::Audit => Decision::Allow,
+        };
+        let text = |field| match session.text(field) {
+            Read::Value(text) => Some(text.to_owned()),
+            _ => None,
+        };
+        HookDecision {
+            decision,
+            allowed: decision != Decision::Deny,
+            mode: self.mode,
+            evaluated: true,
+            start_session_event: false,
+            session: SessionRef {
+                session_id: text(Field::SessionId),
+                target: text(Field::Target),
+                owner: text(Field::Owner),
+            },
+            violations,
+            warnings,
+            waived,
+            error: None,
+            note: None,
+        }
+    }
+}
+
+fn names_a_session(session: &Session<'_>) -> bool {
+    session.value(Field::SessionId).is_some() || session.value(Field::Target).is_some()
+}
