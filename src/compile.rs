@@ -1,6 +1,7 @@
 //! Loading is compiling: policy YAML becomes a [`CompiledPolicySet`], with every problem of
 //! every file reported at once, located by file, line and column.
 
+mod analysis;
 mod condition;
 mod error;
 
@@ -9,6 +10,7 @@ use std::collections::HashMap;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 use marked_yaml::{LoaderOptions, Node, Span};
 
+pub(crate) use analysis::api_values;
 pub use error::LoadError;
 
 use crate::diagnostic::{Diagnostic, Level, Location, closest};
@@ -17,10 +19,11 @@ use crate::model::{Field, Timestamp};
 use crate::policy::{Action, Body, Case, CompiledPolicySet, Exception, Policy, Rule, Severity};
 use crate::source::SourceMap;
 
-/// The keys each mapping of a policy file accepts.
-const POLICY_KEYS: &[&str] = &["policy", "description", "defaults", "rules", "exceptions"];
-const DEFAULTS_KEYS: &[&str] = &["severity", "action"];
-const RULE_KEYS: &[&str] = &[
+/// The keys each mapping of a policy file accepts (the editor schema lists the same).
+pub(crate) const POLICY_KEYS: &[&str] =
+    &["policy", "description", "defaults", "rules", "exceptions"];
+pub(crate) const DEFAULTS_KEYS: &[&str] = &["severity", "action"];
+pub(crate) const RULE_KEYS: &[&str] = &[
     "id",
     "description",
     "severity",
@@ -30,8 +33,9 @@ const RULE_KEYS: &[&str] = &[
     "cases",
     "message",
 ];
-const CASE_KEYS: &[&str] = &["when", "require"];
-const EXCEPTION_KEYS: &[&str] = &["id", "rules", "when", "expires", "reason", "approved_by"];
+pub(crate) const CASE_KEYS: &[&str] = &["when", "require"];
+pub(crate) const EXCEPTION_KEYS: &[&str] =
+    &["id", "rules", "when", "expires", "reason", "approved_by"];
 
 /// A compiled set and the warnings its sources gave.
 #[derive(Debug)]
@@ -150,6 +154,12 @@ impl Compiler<'_> {
                     let Some((id_node, rule)) =
                         self.rule(node, policy_index, default_severity, default_action)
                     else {
+                        // A rule with errors still has its id: an exception naming it is not
+                        // wrong, and a later rule with the same id is still a duplicate. The
+                        // policy fails to compile, so the index is never used.
+                        if let Some(id) = node.as_mapping().and_then(|m| m.get_scalar("id")) {
+                            rule_ids.entry(id.as_str().to_owned()).or_insert(usize::MAX);
+                        }
                         continue;
                     };
                     if rule_ids.contains_key(&rule.id) {
@@ -235,6 +245,7 @@ impl Compiler<'_> {
             }
         };
         let message = map.get_node("message").and_then(|n| self.template(n));
+        self.analyze_rule(map);
         if self.error_count() > errors_before {
             return None;
         }
@@ -363,6 +374,7 @@ impl Compiler<'_> {
             self.error_at(node, LoadError::Empty { what: "`reason`" });
         }
         let approved_by = self.optional_string(map, "approved_by");
+        self.analyze_exception(map);
         if self.error_count() > errors_before {
             return None;
         }

@@ -13,7 +13,7 @@ use crate::compile::Compiler;
 use crate::model::{Field, FieldKind, Read, Session, Timestamp};
 
 pub(crate) use compare::{Comparison, TimeBound};
-pub(crate) use during::Window;
+pub(crate) use during::{DAYS, Window};
 pub(crate) use membership::Membership;
 pub(crate) use pattern::{Globs, Pattern};
 
@@ -195,7 +195,8 @@ fn reason<T>(read: Read<T>) -> Option<String> {
     }
 }
 
-fn applies(operator: &str, kind: FieldKind) -> bool {
+/// Whether an operator applies to fields of a kind (the editor schema offers the same).
+pub(crate) fn applies(operator: &str, kind: FieldKind) -> bool {
     match operator {
         "exists" | "present" | "type" => true,
         "equals" | "not_equals" | "in" | "not_in" => kind != FieldKind::Object,

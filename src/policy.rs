@@ -286,6 +286,11 @@ impl Exception {
         self.expires
     }
 
+    /// Its `when` in words, if it has one.
+    pub fn describe(&self) -> Option<String> {
+        self.when.as_ref().map(Condition::describe)
+    }
+
     fn waives(&self, rule: usize, session: &Session<'_>, now: Timestamp) -> bool {
         self.rules
             .as_ref()
@@ -353,6 +358,20 @@ impl CompiledPolicySet {
     /// The policy a rule belongs to.
     pub fn policy_of(&self, rule: &Rule) -> Option<&Policy> {
         self.policies.get(rule.policy)
+    }
+
+    /// The exceptions that can waive a rule: those of its policy that name it or name no rule.
+    pub fn exceptions_for(&self, rule: &Rule) -> Vec<&Exception> {
+        let Some(index) = self.rules.iter().position(|r| std::ptr::eq(r, rule)) else {
+            return Vec::new();
+        };
+        self.policy_of(rule).map_or_else(Vec::new, |policy| {
+            policy
+                .exceptions
+                .iter()
+                .filter(|e| e.rules.as_ref().is_none_or(|rules| rules.contains(&index)))
+                .collect()
+        })
     }
 
     /// Finds a rule by `policy/rule` id, or by a rule id that only one policy uses.

@@ -165,19 +165,34 @@ impl TestReport {
 /// Finds test files under the paths and loads each folder's suite: its policies (the folder's
 /// policy files, recursively) compiled once, and its tests checked against them.
 /// Returns every diagnostic on failure, with the source map to render them.
-pub fn load_suites(paths: &[PathBuf], now: Timestamp) -> Result<Vec<Suite>, (SourceMap, Vec<Diagnostic>)> {
+pub fn load_suites(
+    paths: &[PathBuf],
+    now: Timestamp,
+) -> Result<Vec<Suite>, (SourceMap, Vec<Diagnostic>)> {
     let mut files = Vec::new();
     for path in paths {
         if let Err(error) = collect_test_files(path, &mut files) {
-            let problem = LoadError::Io { path: path.display().to_string(), message: error.to_string() };
-            return Err((SourceMap::new(), vec![Diagnostic { level: Level::Error, location: None, problem }]));
+            let problem = LoadError::Io {
+                path: path.display().to_string(),
+                message: error.to_string(),
+            };
+            return Err((
+                SourceMap::new(),
+                vec![Diagnostic {
+                    level: Level::Error,
+                    location: None,
+                    problem,
+                }],
+            ));
         }
     }
     files.sort();
     files.dedup();
     let mut by_folder: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for file in files {
-        let folder = file.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let folder = file
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         by_folder.entry(folder).or_default().push(file);
     }
     let mut suites = Vec::new();
@@ -187,9 +202,17 @@ pub fn load_suites(paths: &[PathBuf], now: Timestamp) -> Result<Vec<Suite>, (Sou
     Ok(suites)
 }
 
-fn load_suite(folder: &Path, files: &[PathBuf], now: Timestamp) -> Result<Suite, (SourceMap, Vec<Diagnostic>)> {
+fn load_suite(
+    folder: &Path,
+    files: &[PathBuf],
+    now: Timestamp,
+) -> Result<Suite, (SourceMap, Vec<Diagnostic>)> {
     let mut sources = SourceMap::new();
-    let folder_for_load = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
+    let folder_for_load = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
     if let Err(problem) = sources.add_path(folder_for_load) {
         return Err((sources, vec![problem]));
     }
@@ -204,8 +227,15 @@ fn load_suite(folder: &Path, files: &[PathBuf], now: Timestamp) -> Result<Suite,
         let text = match std::fs::read_to_string(file) {
             Ok(text) => text,
             Err(error) => {
-                let problem = LoadError::Io { path: file.display().to_string(), message: error.to_string() };
-                diagnostics.push(Diagnostic { level: Level::Error, location: None, problem });
+                let problem = LoadError::Io {
+                    path: file.display().to_string(),
+                    message: error.to_string(),
+                };
+                diagnostics.push(Diagnostic {
+                    level: Level::Error,
+                    location: None,
+                    problem,
+                });
                 continue;
             }
         };
@@ -217,7 +247,13 @@ fn load_suite(folder: &Path, files: &[PathBuf], now: Timestamp) -> Result<Suite,
     }
     let mut warnings = compiled.warnings;
     warnings.extend(diagnostics);
-    Ok(Suite { folder: folder.to_path_buf(), sources, set, tests, warnings })
+    Ok(Suite {
+        folder: folder.to_path_buf(),
+        sources,
+        set,
+        tests,
+        warnings,
+    })
 }
 
 fn load_tests(
@@ -228,13 +264,26 @@ fn load_tests(
     tests: &mut Vec<TestCase>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let error = |location: Option<Location>, problem: LoadError| Diagnostic { level: Level::Error, location, problem };
+    let error = |location: Option<Location>, problem: LoadError| Diagnostic {
+        level: Level::Error,
+        location,
+        problem,
+    };
     let document: TestFileDoc = match serde_yaml::from_str(text) {
         Ok(document) => document,
         Err(e) => {
-            let location = e.location().map(|l| Location { source, line: l.line(), column: l.column(), length: 1 });
+            let location = e.location().map(|l| Location {
+                source,
+                line: l.line(),
+                column: l.column(),
+                length: 1,
+            });
             let message = e.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
             diagnostics.push(error(location, LoadError::InvalidTestFile { message }));
             return;
         }
@@ -252,34 +301,46 @@ fn load_tests(
     for (index, test) in document.tests.into_iter().enumerate() {
         let here = [Step::Key("tests"), Step::Index(index)];
         let mut ok = true;
-        let mut check_list = |list: &Option<Vec<ExpectedDoc>>, key: &'static str| -> Option<Vec<Expected>> {
-            let list = list.as_ref()?;
-            let mut out = Vec::new();
-            for (i, entry) in list.iter().enumerate() {
-                let expected = match entry {
-                    ExpectedDoc::Id(id) => Expected { rule: id.clone(), field: None, message_contains: None },
-                    ExpectedDoc::Detailed(d) => Expected {
-                        rule: d.rule.clone(),
-                        field: d.field.clone(),
-                        message_contains: d.message_contains.clone(),
-                    },
-                };
-                if !rule_ids.contains(&expected.rule) {
-                    let mut path = here.to_vec();
-                    path.extend([Step::Key("expect"), Step::Key(key), Step::Index(i)]);
-                    if matches!(entry, ExpectedDoc::Detailed(_)) {
-                        path.push(Step::Key("rule"));
+        let mut check_list =
+            |list: &Option<Vec<ExpectedDoc>>, key: &'static str| -> Option<Vec<Expected>> {
+                let list = list.as_ref()?;
+                let mut out = Vec::new();
+                for (i, entry) in list.iter().enumerate() {
+                    let expected = match entry {
+                        ExpectedDoc::Id(id) => Expected {
+                            rule: id.clone(),
+                            field: None,
+                            message_contains: None,
+                        },
+                        ExpectedDoc::Detailed(d) => Expected {
+                            rule: d.rule.clone(),
+                            field: d.field.clone(),
+                            message_contains: d.message_contains.clone(),
+                        },
+                    };
+                    if !rule_ids.contains(&expected.rule) {
+                        let mut path = here.to_vec();
+                        path.extend([Step::Key("expect"), Step::Key(key), Step::Index(i)]);
+                        if matches!(entry, ExpectedDoc::Detailed(_)) {
+                            path.push(Step::Key("rule"));
+                        }
+                        diagnostics.push(error(
+                            locate(&path),
+                            LoadError::UnknownExpectedRule {
+                                suggestion: closest(
+                                    &expected.rule,
+                                    rule_ids.iter().map(String::as_str),
+                                )
+                                .map(str::to_owned),
+                                id: expected.rule.clone(),
+                            },
+                        ));
+                        ok = false;
                     }
-                    diagnostics.push(error(locate(&path), LoadError::UnknownExpectedRule {
-                        suggestion: closest(&expected.rule, rule_ids.iter().map(String::as_str)).map(str::to_owned),
-                        id: expected.rule.clone(),
-                    }));
-                    ok = false;
+                    out.push(expected);
                 }
-                out.push(expected);
-            }
-            Some(out)
-        };
+                Some(out)
+            };
         let violations = check_list(&test.expect.violations, "violations");
         let waived = check_list(&test.expect.waived, "waived");
         let now = match &test.now {
@@ -289,7 +350,10 @@ fn load_tests(
                 Err(_) => {
                     let mut path = here.to_vec();
                     path.push(Step::Key("now"));
-                    diagnostics.push(error(locate(&path), LoadError::InvalidTimestamp { text: text.clone() }));
+                    diagnostics.push(error(
+                        locate(&path),
+                        LoadError::InvalidTimestamp { text: text.clone() },
+                    ));
                     ok = false;
                     None
                 }
@@ -300,7 +364,13 @@ fn load_tests(
             Err(message) => {
                 let mut path = here.to_vec();
                 path.push(Step::Key("session"));
-                diagnostics.push(error(locate(&path), LoadError::InvalidTestSession { test: test.name.clone(), message }));
+                diagnostics.push(error(
+                    locate(&path),
+                    LoadError::InvalidTestSession {
+                        test: test.name.clone(),
+                        message,
+                    },
+                ));
                 ok = false;
                 None
             }
@@ -336,7 +406,10 @@ fn read_session(value: &serde_yaml::Value, folder: &Path) -> Result<Session<'sta
         ParsedRecord::Sessions(mut sessions) if sessions.len() == 1 => {
             Ok(sessions.remove(0).into_owned())
         }
-        ParsedRecord::Sessions(sessions) => Err(format!("the file holds {} sessions, not one", sessions.len())),
+        ParsedRecord::Sessions(sessions) => Err(format!(
+            "the file holds {} sessions, not one",
+            sessions.len()
+        )),
         ParsedRecord::OtherEvent { name } => Err(format!("the event `{name}` starts no session")),
     }
 }
@@ -357,7 +430,12 @@ fn locate(root: &marked_yaml::Node, path: &[Step<'_>], source: usize) -> Option<
     }
     let start = node.span().start()?;
     let length = node.as_scalar().map_or(1, |s| s.as_str().chars().count());
-    Some(Location { source, line: start.line(), column: start.column(), length })
+    Some(Location {
+        source,
+        line: start.line(),
+        column: start.column(),
+        length,
+    })
 }
 
 fn collect_test_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -366,8 +444,9 @@ fn collect_test_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<
         files.push(path.to_path_buf());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
@@ -402,13 +481,18 @@ pub fn run(suites: &[Suite], clock: Timestamp) -> TestReport {
                 }
                 applied_any = true;
                 entry.applied += 1;
-                if evaluation.violations.iter().any(|v| std::ptr::eq(v.rule, rule)) {
+                if evaluation
+                    .violations
+                    .iter()
+                    .any(|v| std::ptr::eq(v.rule, rule))
+                {
                     entry.failed += 1;
                 } else {
                     entry.passed += 1;
                 }
             }
-            let (waived, active): (Vec<_>, Vec<_>) = evaluation.violations.iter().partition(|v| v.is_waived());
+            let (waived, active): (Vec<_>, Vec<_>) =
+                evaluation.violations.iter().partition(|v| v.is_waived());
             let mut mismatches = Vec::new();
             if let Some(expected) = &test.violations {
                 compare(expected, &active, "violations", &mut mismatches);
@@ -419,10 +503,15 @@ pub fn run(suites: &[Suite], clock: Timestamp) -> TestReport {
             if let Some(decision) = test.decision
                 && decision != evaluation.decision
             {
-                mismatches.push(format!("decision: expected {decision}, got {}", evaluation.decision));
+                mismatches.push(format!(
+                    "decision: expected {decision}, got {}",
+                    evaluation.decision
+                ));
             }
             let vacuous = !applied_any && test.violations.as_ref().is_some_and(Vec::is_empty);
-            let pairs = |list: &[&crate::policy::Violation<'_>]| list.iter().map(|v| (v.id(), v.message.clone())).collect();
+            let pairs = |list: &[&crate::policy::Violation<'_>]| {
+                list.iter().map(|v| (v.id(), v.message.clone())).collect()
+            };
             report.outcomes.push(TestOutcome {
                 file: test.file.clone(),
                 name: test.name.clone(),
@@ -441,27 +530,51 @@ pub fn run(suites: &[Suite], clock: Timestamp) -> TestReport {
 
 /// Compares expected entries with actual violations exactly: the same set of ids, and each
 /// detailed entry matched by a violation of its rule that says what it pins.
-fn compare(expected: &[Expected], actual: &[&crate::policy::Violation<'_>], what: &str, out: &mut Vec<String>) {
+fn compare(
+    expected: &[Expected],
+    actual: &[&crate::policy::Violation<'_>],
+    what: &str,
+    out: &mut Vec<String>,
+) {
     let mut expected_ids: Vec<&str> = expected.iter().map(|e| e.rule.as_str()).collect();
     expected_ids.sort_unstable();
     expected_ids.dedup();
     let mut actual_ids: Vec<String> = actual.iter().map(|v| v.id()).collect();
     actual_ids.sort_unstable();
     actual_ids.dedup();
-    let missing: Vec<&str> = expected_ids.iter().copied().filter(|id| !actual_ids.iter().any(|a| a == id)).collect();
-    let unexpected: Vec<&str> =
-        actual_ids.iter().map(String::as_str).filter(|id| !expected_ids.contains(id)).collect();
+    let missing: Vec<&str> = expected_ids
+        .iter()
+        .copied()
+        .filter(|id| !actual_ids.iter().any(|a| a == id))
+        .collect();
+    let unexpected: Vec<&str> = actual_ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !expected_ids.contains(id))
+        .collect();
     if !missing.is_empty() {
-        out.push(format!("{what}: expected but not given: {}", missing.join(", ")));
+        out.push(format!(
+            "{what}: expected but not given: {}",
+            missing.join(", ")
+        ));
     }
     if !unexpected.is_empty() {
-        out.push(format!("{what}: given but not expected: {}", unexpected.join(", ")));
+        out.push(format!(
+            "{what}: given but not expected: {}",
+            unexpected.join(", ")
+        ));
     }
-    for entry in expected.iter().filter(|e| e.field.is_some() || e.message_contains.is_some()) {
+    for entry in expected
+        .iter()
+        .filter(|e| e.field.is_some() || e.message_contains.is_some())
+    {
         let matched = actual.iter().any(|v| {
             v.id() == entry.rule
                 && entry.field.as_deref().is_none_or(|f| v.field.name() == f)
-                && entry.message_contains.as_deref().is_none_or(|m| v.message.contains(m))
+                && entry
+                    .message_contains
+                    .as_deref()
+                    .is_none_or(|m| v.message.contains(m))
         });
         if !matched && actual_ids.contains(&entry.rule) {
             let mut pins = Vec::new();
@@ -471,7 +584,11 @@ fn compare(expected: &[Expected], actual: &[&crate::policy::Violation<'_>], what
             if let Some(text) = &entry.message_contains {
                 pins.push(format!("a message containing {text:?}"));
             }
-            out.push(format!("{what}: {} was given, but not with {}", entry.rule, pins.join(" and ")));
+            out.push(format!(
+                "{what}: {} was given, but not with {}",
+                entry.rule,
+                pins.join(" and ")
+            ));
         }
     }
 }

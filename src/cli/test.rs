@@ -34,18 +34,34 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
     let clock = Timestamp::now();
     let stderr = io::stderr();
     let suites = match testing::load_suites(&paths, clock) {
         Ok(suites) => suites,
         Err((sources, diagnostics)) => {
-            print_diagnostics(&sources, &diagnostics, args.error_format, &mut stderr.lock(), use_color(&stderr));
+            print_diagnostics(
+                &sources,
+                &diagnostics,
+                args.error_format,
+                &mut stderr.lock(),
+                use_color(&stderr),
+            );
             return exit::USAGE;
         }
     };
     for suite in &suites {
-        print_diagnostics(&suite.sources, &suite.warnings, args.error_format, &mut stderr.lock(), use_color(&stderr));
+        print_diagnostics(
+            &suite.sources,
+            &suite.warnings,
+            args.error_format,
+            &mut stderr.lock(),
+            use_color(&stderr),
+        );
     }
     let report = testing::run(&suites, clock);
     let stdout = io::stdout();
@@ -53,7 +69,9 @@ pub fn run(args: Args) -> u8 {
     let mut out = stdout.lock();
     let written = match args.format {
         Format::Text => write_text(&report, &mut out, color),
-        Format::Json => serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::from).and_then(|()| writeln!(out)),
+        Format::Json => serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
         Format::Junit => write_junit(&report, &mut out),
     };
     if let Err(error) = written
@@ -63,19 +81,37 @@ pub fn run(args: Args) -> u8 {
         return exit::USAGE;
     }
     let gaps = report.uncovered().next().is_some() || report.vacuous().next().is_some();
-    if report.failed() > 0 || (args.strict && gaps) { exit::FAILED } else { exit::OK }
+    if report.failed() > 0 || (args.strict && gaps) {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
 }
 
 fn write_text(report: &TestReport, out: &mut impl Write, color: bool) -> io::Result<()> {
-    let paint = |code: &str, text: &str| if color { format!("{code}{text}\x1b[0m") } else { text.to_owned() };
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("{code}{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    };
     let mut file = "";
     for outcome in &report.outcomes {
         if outcome.file != file {
             file = &outcome.file;
             writeln!(out, "{}", paint("\x1b[1m", file))?;
         }
-        let status = if outcome.passed { paint("\x1b[32m", "ok  ") } else { paint("\x1b[1;31m", "FAIL") };
-        let vacuous = if outcome.vacuous { paint("\x1b[33m", " (vacuous: no rule applied)") } else { String::new() };
+        let status = if outcome.passed {
+            paint("\x1b[32m", "ok  ")
+        } else {
+            paint("\x1b[1;31m", "FAIL")
+        };
+        let vacuous = if outcome.vacuous {
+            paint("\x1b[33m", " (vacuous: no rule applied)")
+        } else {
+            String::new()
+        };
         writeln!(out, "  {status} {}{vacuous}", outcome.name)?;
         if !outcome.passed {
             for mismatch in &outcome.mismatches {
@@ -91,11 +127,27 @@ fn write_text(report: &TestReport, out: &mut impl Write, color: bool) -> io::Res
         }
     }
     writeln!(out)?;
-    writeln!(out, "rule coverage (tests that applied / saw it pass / made it fail):")?;
-    let width = report.coverage.iter().map(|c| c.rule.len()).max().unwrap_or(4);
+    writeln!(
+        out,
+        "rule coverage (tests that applied / saw it pass / made it fail):"
+    )?;
+    let width = report
+        .coverage
+        .iter()
+        .map(|c| c.rule.len())
+        .max()
+        .unwrap_or(4);
     for rule in &report.coverage {
-        let mark = if rule.is_covered() { "  " } else { &paint("\x1b[33m", "! ") };
-        writeln!(out, "  {mark}{:<width$}  {:>4} {:>4} {:>4}", rule.rule, rule.applied, rule.passed, rule.failed)?;
+        let mark = if rule.is_covered() {
+            "  "
+        } else {
+            &paint("\x1b[33m", "! ")
+        };
+        writeln!(
+            out,
+            "  {mark}{:<width$}  {:>4} {:>4} {:>4}",
+            rule.rule, rule.applied, rule.passed, rule.failed
+        )?;
     }
     let uncovered: Vec<_> = report.uncovered().collect();
     if !uncovered.is_empty() {
@@ -111,31 +163,59 @@ fn write_text(report: &TestReport, out: &mut impl Write, color: bool) -> io::Res
     }
     let vacuous: Vec<_> = report.vacuous().collect();
     if !vacuous.is_empty() {
-        writeln!(out, "\nvacuous tests (expect no violations, but no rule applied):")?;
+        writeln!(
+            out,
+            "\nvacuous tests (expect no violations, but no rule applied):"
+        )?;
         for outcome in vacuous {
             writeln!(out, "  {}: {}", outcome.file, outcome.name)?;
         }
     }
-    writeln!(out, "\n{} passed, {} failed", report.passed(), report.failed())
+    writeln!(
+        out,
+        "\n{} passed, {} failed",
+        report.passed(),
+        report.failed()
+    )
 }
 
 fn write_junit(report: &TestReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(out, r#"<testsuites name="ssm-guard test" tests="{}" failures="{}">"#, report.outcomes.len(), report.failed())?;
+    writeln!(
+        out,
+        r#"<testsuites name="ssm-guard test" tests="{}" failures="{}">"#,
+        report.outcomes.len(),
+        report.failed()
+    )?;
     let mut files: Vec<&str> = report.outcomes.iter().map(|o| o.file.as_str()).collect();
     files.dedup();
     for file in files {
         let cases: Vec<_> = report.outcomes.iter().filter(|o| o.file == file).collect();
         let failures = cases.iter().filter(|o| !o.passed).count();
-        writeln!(out, r#"  <testsuite name="{}" tests="{}" failures="{failures}">"#, xml(file), cases.len())?;
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{failures}">"#,
+            xml(file),
+            cases.len()
+        )?;
         for case in cases {
-            write!(out, r#"    <testcase classname="{}" name="{}""#, xml(file), xml(&case.name))?;
+            write!(
+                out,
+                r#"    <testcase classname="{}" name="{}""#,
+                xml(file),
+                xml(&case.name)
+            )?;
             if case.passed {
                 writeln!(out, "/>")?;
             } else {
                 let detail = case.mismatches.join("\n");
                 writeln!(out, ">")?;
-                writeln!(out, r#"      <failure message="{}">{}</failure>"#, xml(case.mismatches.first().map_or("", String::as_str)), xml(&detail))?;
+                writeln!(
+                    out,
+                    r#"      <failure message="{}">{}</failure>"#,
+                    xml(case.mismatches.first().map_or("", String::as_str)),
+                    xml(&detail)
+                )?;
                 writeln!(out, "    </testcase>")?;
             }
         }

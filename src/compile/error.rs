@@ -117,6 +117,31 @@ pub enum LoadError {
     ExceptionWithoutExpiry { id: String },
     #[error("exception `{id}` expired on {expires}")]
     ExpiredException { id: String, expires: String },
+    #[error(
+        "this case can never be chosen: every `{field}` it matches, {} matches first",
+        case_lines(covered_by)
+    )]
+    UnreachableCase {
+        field: &'static str,
+        /// The lines of the earlier cases that take its records.
+        covered_by: Vec<usize>,
+    },
+    #[error("this `when` can never hold: the API never gives `{field}` the value `{value}`")]
+    WhenNeverHolds {
+        field: &'static str,
+        value: String,
+        allowed: &'static [&'static str],
+        suggestion: Option<&'static str>,
+    },
+    #[error(
+        "the API never gives `{field}` the value `{value}`, so this comparison never matches it"
+    )]
+    ValueNeverGiven {
+        field: &'static str,
+        value: String,
+        allowed: &'static [&'static str],
+        suggestion: Option<&'static str>,
+    },
 }
 
 impl LoadError {
@@ -169,6 +194,17 @@ impl LoadError {
             Self::ExpiredException { .. } => {
                 Some("it still waives sessions that started before then; remove it when old exports no longer matter".to_owned())
             }
+            Self::UnreachableCase { .. } => Some(
+                "the first case whose `when` holds is chosen: put narrower cases before wider ones, or remove this one"
+                    .to_owned(),
+            ),
+            Self::WhenNeverHolds { field, allowed, suggestion, .. } | Self::ValueNeverGiven { field, allowed, suggestion, .. } => {
+                let values = format!("the API's values of `{field}` are {}", list(allowed));
+                Some(match suggestion {
+                    Some(s) => format!("did you mean `{s}`? {values}"),
+                    None => values,
+                })
+            }
             Self::Empty { .. } | Self::MissingKey { .. } | Self::WrongShape { .. } | Self::InvalidArgument { .. } | Self::InvalidRegex { .. } | Self::InvalidGlob { .. } | Self::Io { .. } | Self::Yaml { .. } | Self::InvalidTestFile { .. } | Self::InvalidTestSession { .. } => None,
         }
     }
@@ -177,4 +213,14 @@ impl LoadError {
 fn list(items: &[&str]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     quoted.join(", ")
+}
+
+/// `the case at line 5`, `the cases at lines 5 and 7`.
+fn case_lines(lines: &[usize]) -> String {
+    let numbers: Vec<String> = lines.iter().map(usize::to_string).collect();
+    match numbers.as_slice() {
+        [one] => format!("the case at line {one}"),
+        [init @ .., last] => format!("the cases at lines {} and {last}", init.join(", ")),
+        [] => "an earlier case".to_owned(),
+    }
 }

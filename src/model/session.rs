@@ -264,8 +264,7 @@ impl<'a> Session<'a> {
         if field.is_derived() {
             return match field.kind() {
                 FieldKind::Number => match self.number(field, now) {
-                    Read::Value(n) => serde_json::Number::from_f64(round_minutes(n))
-                        .map_or(Json::Null, Json::Number),
+                    Read::Value(n) => json_number(round_minutes(n)),
                     _ => Json::Null,
                 },
                 _ => match self.text(field) {
@@ -277,9 +276,7 @@ impl<'a> Session<'a> {
         match self.value(field) {
             None => Json::Null,
             Some(Value::String(text)) => Json::String(text.to_string()),
-            Some(Value::Number(n)) => {
-                serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number)
-            }
+            Some(Value::Number(n)) => json_number(*n),
             Some(Value::Bool(b)) => Json::Bool(*b),
             Some(Value::Composite(value)) => (**value).clone(),
             Some(Value::OutputUrl) => {
@@ -357,6 +354,17 @@ fn parse_minutes(text: &str) -> Option<f64> {
     } else {
         None
     }
+}
+
+/// A number as JSON shows it: whole numbers without a fraction (`60`, not `60.0`), as records
+/// and policies write them.
+fn json_number(n: f64) -> serde_json::Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every whole f64 below it is an exact i64
+    if n.fract() == 0.0 && n.abs() < EXACT {
+        #[expect(clippy::cast_possible_truncation, reason = "whole and below 2^53")]
+        return serde_json::Value::from(n as i64);
+    }
+    serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 /// Durations are reported to the millisecond's worth of minutes, so reports stay readable and stable.

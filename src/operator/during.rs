@@ -6,7 +6,8 @@ use crate::LoadError;
 use crate::compile::Compiler;
 use crate::model::Timestamp;
 
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/// The day names `during` accepts, Monday first.
+pub(crate) const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// A weekly window: days as a bit set (bit 0 Monday), seconds of the day, and the offset.

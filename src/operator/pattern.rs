@@ -1,9 +1,9 @@
-//! `glob`/`not_glob` (globset, compiled once into one set per condition) and
+//! `glob`/`not_glob` (parsed by globset, compiled once into one regex set per condition) and
 //! `matches`/`not_matches` (regex, compiled once).
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobBuilder;
 use marked_yaml::Node;
-use regex::Regex;
+use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use crate::LoadError;
 use crate::compile::Compiler;
@@ -11,7 +11,7 @@ use crate::compile::Compiler;
 /// Glob patterns; a value matches when any pattern matches all of it.
 #[derive(Debug, Clone)]
 pub(crate) struct Globs {
-    set: GlobSet,
+    set: RegexSet,
     pub(super) negated: bool,
     patterns: Vec<String>,
 }
@@ -31,7 +31,7 @@ impl Globs {
             );
             return None;
         }
-        let mut builder = GlobSetBuilder::new();
+        let mut regexes = Vec::new();
         let mut patterns = Vec::new();
         let mut ok = true;
         for node in nodes {
@@ -46,7 +46,7 @@ impl Globs {
                 .build()
             {
                 Ok(glob) => {
-                    builder.add(glob);
+                    regexes.push(unicode_regex(glob.regex()));
                     patterns.push(pattern.to_owned());
                 }
                 Err(error) => {
@@ -61,7 +61,11 @@ impl Globs {
                 }
             }
         }
-        let set = match builder.build() {
+        let set = match RegexSetBuilder::new(&regexes)
+            .dot_matches_new_line(true)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
             Ok(set) => set,
             Err(error) => {
                 cx.error_at(
@@ -96,6 +100,53 @@ impl Globs {
         } else {
             format!("glob {list}")
         }
+    }
+}
+
+/// globset's regex for a glob, made to match `str` by characters instead of bytes: globset
+/// writes it for bytes (`(?-u)`, where `?` is one byte and non-ASCII literals are `\xNN`
+/// escapes), but the language's `?` and classes are one character each.
+fn unicode_regex(bytes_regex: &str) -> String {
+    let body = bytes_regex.strip_prefix("(?-u)").unwrap_or(bytes_regex);
+    let mut out = String::with_capacity(body.len());
+    let mut raw = Vec::new();
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            flush_bytes(&mut raw, &mut out);
+            out.push(c);
+            continue;
+        }
+        let Some(next) = chars.next() else {
+            out.push(c);
+            break;
+        };
+        let hex: String = if next == 'x' {
+            chars.clone().take(2).collect()
+        } else {
+            String::new()
+        };
+        match u8::from_str_radix(&hex, 16) {
+            Ok(byte) if hex.len() == 2 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                chars.nth(1);
+                raw.push(byte);
+            }
+            _ => {
+                flush_bytes(&mut raw, &mut out);
+                out.push(c);
+                out.push(next);
+            }
+        }
+    }
+    flush_bytes(&mut raw, &mut out);
+    out
+}
+
+/// Writes escaped bytes gathered by [`unicode_regex`] as the characters they encode.
+fn flush_bytes(raw: &mut Vec<u8>, out: &mut String) {
+    if !raw.is_empty() {
+        out.push_str(&regex::escape(&String::from_utf8_lossy(raw)));
+        raw.clear();
     }
 }
 

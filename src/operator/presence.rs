@@ -12,8 +12,8 @@ use super::Operator;
 pub(super) fn is_present(field: Field, session: &Session<'_>, now: Timestamp) -> bool {
     match session.text(field) {
         Read::Value(text) => !text.trim().is_empty(),
-        Read::Absent => false,
-        Read::Unreadable(_) => session.exists(field, now),
+        // Not a string, or not text at all (`Duration`): present where it exists.
+        Read::Absent | Read::Unreadable(_) => session.exists(field, now),
     }
 }
 

@@ -1,0 +1,357 @@
+//! `ssm-guard explain ID`: one rule in full: its policy, description, severity and action, its
+//! conditions in words, the exceptions that can waive it, its YAML source as an example, and
+//! the tests beside its policy that name it.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use marked_yaml::Node;
+use ssm_guard::policy::Rule;
+use ssm_guard::source::is_test_file;
+use ssm_guard::{CompiledPolicySet, SourceMap, Timestamp};
+
+use super::exit;
+use super::policies::{PolicyArgs, use_color};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The rule: `policy/rule`, or a rule id that only one loaded policy uses.
+    #[arg(value_name = "ID")]
+    id: String,
+    #[command(flatten)]
+    policies: PolicyArgs,
+}
+
+pub fn run(args: Args) -> u8 {
+    let stderr = io::stderr();
+    let color = use_color(&stderr);
+    let Ok((sources, compiled)) = args
+        .policies
+        .load(Timestamp::now(), &mut stderr.lock(), color)
+    else {
+        return exit::USAGE;
+    };
+    let set = &compiled.set;
+    let Some(rule) = set.find_rule(&args.id) else {
+        let _ = writeln!(stderr.lock(), "{}", not_found(set, &args.id));
+        return exit::USAGE;
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match write_explanation(set, &sources, rule, &mut out) {
+        Ok(()) => exit::OK,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        Err(error) => {
+            let _ = writeln!(stderr.lock(), "error: cannot write: {error}");
+            exit::USAGE
+        }
+    }
+}
+
+/// Why no rule was found: ambiguous between policies, or unknown (with the closest id).
+fn not_found(set: &CompiledPolicySet, id: &str) -> String {
+    let full = |rule: &Rule| {
+        format!(
+            "{}/{}",
+            set.policy_of(rule).map_or("", |p| p.id()),
+            rule.id()
+        )
+    };
+    let same_id: Vec<String> = set
+        .rules()
+        .iter()
+        .filter(|r| r.id() == id)
+        .map(full)
+        .collect();
+    if same_id.len() > 1 {
+        return format!(
+            "error: rule `{id}` is in several policies\n  = help: name one of {}",
+            same_id.join(", ")
+        );
+    }
+    let ids: Vec<String> = set.rules().iter().map(full).collect();
+    let bare: Vec<&str> = set.rules().iter().map(Rule::id).collect();
+    let suggestion =
+        ssm_guard::diagnostic::closest(id, ids.iter().map(String::as_str)).or_else(|| {
+            let index = bare
+                .iter()
+                .position(|b| ssm_guard::diagnostic::closest(id, [*b]).is_some())?;
+            ids.get(index).map(String::as_str)
+        });
+    // A part of an id (`duration-cap` for `duration-cap-per-target`) is worth a list.
+    let lowered = id.to_lowercase();
+    let containing: Vec<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .filter(|full| full.to_lowercase().contains(&lowered))
+        .collect();
+    let suggestion = suggestion.or(match containing.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    });
+    let help = match (suggestion, containing.as_slice()) {
+        (Some(s), _) => format!("did you mean `{s}`?"),
+        (None, []) => "`ssm-guard rules` lists the rules of the set".to_owned(),
+        (None, many) => {
+            let shown: Vec<String> = many.iter().take(5).map(|s| format!("`{s}`")).collect();
+            format!("rules whose id contains it: {}", shown.join(", "))
+        }
+    };
+    format!("error: no rule `{id}` in the loaded policies\n  = help: {help}")
+}
+
+fn write_explanation(
+    set: &CompiledPolicySet,
+    sources: &SourceMap,
+    rule: &Rule,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let policy = set.policy_of(rule);
+    let policy_id = policy.map_or("", |p| p.id());
+    writeln!(out, "{policy_id}/{}", rule.id())?;
+    writeln!(out)?;
+    let mut facts = vec![("policy", policy_id.to_owned())];
+    facts.push(("severity", rule.severity().to_string()));
+    facts.push(("action", rule.action().to_string()));
+    if let Some(at) = rule.location() {
+        facts.push((
+            "defined at",
+            format!("{}:{}", sources.name(at.source), at.line),
+        ));
+    }
+    for (label, value) in facts {
+        writeln!(out, "  {:<11} {value}", format!("{label}:"))?;
+    }
+    if let Some(description) = rule.description() {
+        writeln!(out)?;
+        for line in wrap(description, 88) {
+            writeln!(out, "  {line}")?;
+        }
+    }
+
+    writeln!(out, "\nconditions:")?;
+    for line in rule.describe() {
+        writeln!(out, "  {line}")?;
+    }
+
+    writeln!(out, "\nexceptions that can waive it:")?;
+    let exceptions = set.exceptions_for(rule);
+    if exceptions.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    for exception in exceptions {
+        let mut terms = Vec::new();
+        if let Some(when) = exception.describe() {
+            terms.push(format!("when {when}"));
+        }
+        match exception.expires() {
+            Some(expires) => terms.push(format!("for sessions started before {expires}")),
+            None => terms.push("without expiry".to_owned()),
+        }
+        if let Some(approver) = exception.approved_by() {
+            terms.push(format!("approved by {approver}"));
+        }
+        writeln!(out, "  {}", exception.id())?;
+        for term in terms {
+            writeln!(out, "    {term}")?;
+        }
+        for line in wrap(&format!("reason: {}", exception.reason()), 84) {
+            writeln!(out, "    {line}")?;
+        }
+    }
+
+    if let Some(at) = rule.location()
+        && let Some(example) = rule_source(sources.text(at.source), at.line)
+    {
+        writeln!(
+            out,
+            "\nexample, as written in {}:{}:",
+            sources.name(at.source),
+            at.line
+        )?;
+        for line in example {
+            writeln!(out, "  {line}")?;
+        }
+    }
+
+    if let Some(at) = rule.location() {
+        let id = format!("{policy_id}/{}", rule.id());
+        let tests = tests_naming(Path::new(sources.name(at.source)), &id);
+        if !tests.is_empty() {
+            writeln!(out, "\ntests that name it:")?;
+            for test in tests {
+                writeln!(
+                    out,
+                    "  {}:{}: {} ({})",
+                    test.file, test.line, test.name, test.how
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The lines of a rule's YAML: its first line (from `- `) and every line after it that is
+/// blank or indented at least as far as the rule's keys, without trailing blank lines, and
+/// without the indentation they share. The keys' indentation is read from the text, since
+/// the rule's location gives its line but not reliably the column of its first key.
+fn rule_source(text: &str, line: usize) -> Option<Vec<String>> {
+    let mut lines = text.lines().skip(line.checked_sub(1)?).peekable();
+    let first = lines.next()?;
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let after_dash = first.trim_start().strip_prefix('-');
+    let key_indent = match after_dash {
+        Some(rest) if !rest.trim().is_empty() => first.len() - rest.trim_start().len(),
+        Some(_) => lines.peek().map_or(0, |next| indent(next)),
+        None => indent(first),
+    };
+    let mut block = vec![first];
+    for next in lines {
+        if !next.trim().is_empty() && indent(next) < key_indent {
+            break;
+        }
+        block.push(next);
+    }
+    while block.last().is_some_and(|l| l.trim().is_empty()) {
+        block.pop();
+    }
+    let shared = block
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
+    Some(
+        block
+            .into_iter()
+            .map(|l| l.get(shared..).unwrap_or("").to_owned())
+            .collect(),
+    )
+}
+
+/// A test that names a rule among its expected violations or waivers.
+struct NamedTest {
+    file: String,
+    line: usize,
+    name: String,
+    how: &'static str,
+}
+
+/// The tests in the test files beside a policy file that expect the rule `id` to be violated
+/// or waived. Builtin packs (`<builtin>/...`) have no folder, so none.
+fn tests_naming(policy_file: &Path, id: &str) -> Vec<NamedTest> {
+    let Some(folder) = policy_file.parent().filter(|f| f.is_dir()) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| is_test_file(p))
+        .collect();
+    files.sort();
+    let mut found = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Ok(root) = marked_yaml::parse_yaml(0, &text) else {
+            continue;
+        };
+        let Some(tests) = root
+            .as_mapping()
+            .and_then(|m| m.get_node("tests"))
+            .and_then(Node::as_sequence)
+        else {
+            continue;
+        };
+        for test in tests.iter().filter_map(Node::as_mapping) {
+            let expect = test.get_node("expect").and_then(Node::as_mapping);
+            let names = |key: &str| {
+                expect
+                    .and_then(|e| e.get_node(key))
+                    .and_then(Node::as_sequence)
+                    .is_some_and(|list| list.iter().any(|entry| expected_id(entry) == Some(id)))
+            };
+            let how = if names("violations") {
+                "violates it"
+            } else if names("waived") {
+                "waived"
+            } else {
+                continue;
+            };
+            let Some(name) = test.get_scalar("name") else {
+                continue;
+            };
+            found.push(NamedTest {
+                file: file.display().to_string(),
+                line: name.span().start().map_or(0, |m| m.line()),
+                name: name.as_str().to_owned(),
+                how,
+            });
+        }
+    }
+    found
+}
+
+/// The `policy/rule` of an expectation: `id` or `{ rule: id, ... }`.
+fn expected_id(entry: &Node) -> Option<&str> {
+    match entry {
+        Node::Scalar(id) => Some(id.as_str()),
+        Node::Mapping(map) => map.get_scalar("rule").map(|s| s.as_str()),
+        Node::Sequence(_) => None,
+    }
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word gets its own line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = "policy: p\nrules:\n  # first\n  - id: a\n    require:\n      Reason: { present: true }\n\n    # inside\n    message: x\n\n  # ----- next\n  - id: b\n    require: { Reason: { present: true } }\n";
+
+    #[test]
+    fn a_rule_source_is_its_block_without_the_next_rule_or_its_comment() {
+        let block = rule_source(POLICY, 4).unwrap();
+        assert_eq!(
+            block,
+            [
+                "- id: a",
+                "  require:",
+                "    Reason: { present: true }",
+                "",
+                "  # inside",
+                "  message: x"
+            ]
+        );
+        assert_eq!(
+            rule_source(POLICY, 12).unwrap(),
+            ["- id: b", "  require: { Reason: { present: true } }"]
+        );
+    }
+
+    #[test]
+    fn text_wraps_at_word_boundaries() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert!(wrap("", 10).is_empty());
+    }
+}
