@@ -1,8 +1,9 @@
 //! Linting exports: every record of every input read as a stream, evaluated on worker
 //! threads, and handed to a reporter in input order.
 
-use std::io;
+use std::io::{self, BufRead};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -171,6 +172,8 @@ pub struct Linter<'p> {
     set: &'p CompiledPolicySet,
     now: Timestamp,
     jobs: usize,
+    /// Where to add the bytes read (after decompression), for progress displays.
+    bytes_read: Option<Arc<AtomicU64>>,
 }
 
 /// What one frame became, before record numbers are given out.
@@ -202,7 +205,14 @@ impl<'p> Linter<'p> {
             set,
             now,
             jobs: jobs.max(1),
+            bytes_read: None,
         }
+    }
+
+    /// Adds the number of bytes read from every input (decompressed) to `counter` as it goes.
+    pub fn count_bytes(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.bytes_read = Some(counter);
+        self
     }
 
     /// Lints every input in order; returns the run's summary after the reporter's `finish`.
@@ -241,6 +251,13 @@ impl<'p> Linter<'p> {
                 return reporter
                     .input_error(&whole_input_error(format!("cannot read input: {error}")));
             }
+        };
+        let reader: Box<dyn BufRead + Send> = match &self.bytes_read {
+            Some(counter) => Box::new(CountingReader {
+                inner: reader,
+                counter: counter.clone(),
+            }),
+            None => reader,
         };
         let mut framer = Framer::new(reader);
         let mut batch = Batch::default();
@@ -379,5 +396,30 @@ impl<'p> Linter<'p> {
             start,
             evaluation: self.set.evaluate(session, self.now),
         }
+    }
+}
+
+/// A reader that adds what is consumed from it to a shared counter.
+struct CountingReader<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: io::Read> io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for CountingReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.counter.fetch_add(amount as u64, Ordering::Relaxed);
+        self.inner.consume(amount);
     }
 }

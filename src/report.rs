@@ -1,17 +1,143 @@
 //! Reporters: pure functions of finished results, one file per output format.
 
+mod github;
+mod html;
 mod json;
 mod jsonl;
+mod junit;
+mod progress;
+mod sarif;
+mod tee;
 mod text;
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::lint::RecordResult;
-use crate::policy::Violation;
+use crate::policy::{Action, CompiledPolicySet, Rule, Severity, Violation};
 
+pub use github::GithubReporter;
+pub use html::HtmlReporter;
 pub use json::JsonReporter;
 pub use jsonl::JsonLinesReporter;
+pub use junit::JunitReporter;
+pub use progress::Progress;
+pub use sarif::SarifReporter;
+pub use tee::Tee;
 pub use text::TextReporter;
+
+/// How loudly a violation is reported by the CI formats (SARIF `level`, GitHub commands):
+/// a rule of severity `info` is a note whatever its action; otherwise action `deny` is an error
+/// and `warn` a warning. Waived violations keep their rule's level and are marked as waived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Level {
+    /// The level of a rule's violations.
+    pub fn of(rule: &Rule) -> Self {
+        match (rule.severity(), rule.action()) {
+            (Severity::Info, _) => Self::Note,
+            (_, Action::Deny) => Self::Error,
+            (_, Action::Warn) => Self::Warning,
+        }
+    }
+
+    /// SARIF's name for the level.
+    pub fn sarif(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Note => "note",
+        }
+    }
+}
+
+/// The version tag of [`fingerprint`]'s definition; a change of definition changes it.
+pub const FINGERPRINT_VERSION: &str = "ssm-guard/v1";
+
+/// A finding's identity across exports: the lowercase hex SHA-256 of the UTF-8 text
+/// `ssm-guard/v1␟policy/rule␟session␟SessionId`, where `␟` is the unit separator U+001F; for a
+/// record without a `SessionId`, the part after the rule is `fallback␟Target␟Owner␟StartDate`
+/// (absent parts empty; the start as RFC 3339 in UTC, so the CLI v2 and raw API forms of one
+/// instant agree).
+///
+/// Neither the file, the line, the record number nor the failing field takes part: a rule gives
+/// at most one violation per record, and the failing field of an active session may change
+/// between two exports of it, while the finding stays the same.
+pub fn fingerprint(result: &RecordResult<'_>, violation: &Violation<'_>) -> String {
+    const SEP: &str = "\x1f";
+    let mut input = String::with_capacity(128);
+    input.push_str(FINGERPRINT_VERSION);
+    input.push_str(SEP);
+    input.push_str(violation.policy.id());
+    input.push('/');
+    input.push_str(violation.rule.id());
+    input.push_str(SEP);
+    match result.session_id.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => {
+            input.push_str("session");
+            input.push_str(SEP);
+            input.push_str(id);
+        }
+        None => {
+            input.push_str("fallback");
+            for part in [result.target.as_deref(), result.owner.as_deref()] {
+                input.push_str(SEP);
+                input.push_str(part.unwrap_or(""));
+            }
+            input.push_str(SEP);
+            if let Some(start) = result.start {
+                input.push_str(&start.to_string());
+            }
+        }
+    }
+    hex(&Sha256::digest(input.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
+}
+
+/// Finds a rule's index in its set by address, in constant time: violations borrow their rule
+/// from the set, so the address identifies it.
+#[derive(Debug, Clone)]
+struct RuleIndex(HashMap<usize, usize>);
+
+impl RuleIndex {
+    fn new(set: &CompiledPolicySet) -> Self {
+        Self(
+            set.rules()
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| (std::ptr::from_ref(rule) as usize, index))
+                .collect(),
+        )
+    }
+
+    fn get(&self, rule: &Rule) -> Option<usize> {
+        self.0.get(&(std::ptr::from_ref(rule) as usize)).copied()
+    }
+}
+
+/// `policy/rule` for a rule of the set.
+fn rule_id(set: &CompiledPolicySet, rule: &Rule) -> String {
+    format!(
+        "{}/{}",
+        set.policy_of(rule).map_or("", |p| p.id()),
+        rule.id()
+    )
+}
 
 /// A violation as every JSON format writes it: the fields of the policy language's contract.
 pub fn violation_json(violation: &Violation<'_>) -> Value {
@@ -40,4 +166,106 @@ fn record_header(result: &RecordResult<'_>) -> Map<String, Value> {
     object.insert("session_id".into(), json!(result.session_id));
     object.insert("target".into(), json!(result.target));
     object
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::lint::{InputError, Reporter, Summary};
+    use crate::model::{ParsedRecord, Timestamp, parse_record};
+    use crate::{Compiled, SourceMap, compile};
+
+    const POLICY: &str = "policy: t\nrules:\n  - id: r\n    require: { Reason: { present: true } }\n  - id: w\n    action: warn\n    require: { Reason: { present: true } }\n  - id: i\n    severity: info\n    require: { Reason: { present: true } }\n";
+
+    fn compiled() -> Compiled {
+        let mut sources = SourceMap::new();
+        sources.add("t.yaml", POLICY);
+        match compile(&sources, Timestamp::from_micros(0)) {
+            Ok(compiled) => compiled,
+            Err(diagnostics) => unreachable!("{diagnostics:?}"),
+        }
+    }
+
+    fn result<'p>(
+        compiled: &'p Compiled,
+        session_id: Option<&str>,
+        start: Option<&str>,
+    ) -> RecordResult<'p> {
+        let Ok(ParsedRecord::Session(session)) = parse_record(b"{\"Target\":\"i-1\"}") else {
+            unreachable!("a session")
+        };
+        RecordResult {
+            source: Arc::from("x.json"),
+            record: 7,
+            line: 70,
+            session_id: session_id.map(str::to_owned),
+            target: Some("i-1".to_owned()),
+            owner: None,
+            start: start.and_then(|s| Timestamp::parse(s).ok()),
+            evaluation: compiled.set.evaluate(&session, Timestamp::from_micros(0)),
+        }
+    }
+
+    /// The definition written down in `fingerprint`'s docs, checked against digests computed
+    /// elsewhere (Python's hashlib): changing it would re-open every finding in code scanning.
+    #[test]
+    fn fingerprints_follow_their_written_definition() {
+        let compiled = compiled();
+        let with_id = result(&compiled, Some("s-1"), None);
+        let violation = &with_id.evaluation.violations[0];
+        assert_eq!(
+            fingerprint(&with_id, violation),
+            "5a5f4105d6d51d2d076f5456a5c0524911da3cac84ff362efb18c2ccebdb369f"
+        );
+        // Without an id: target, owner (absent) and start, in UTC whatever the offset written.
+        let without = result(&compiled, None, Some("2026-03-01T05:00:00-05:00"));
+        assert_eq!(
+            fingerprint(&without, &without.evaluation.violations[0]),
+            "e63879fe3e04f3c986c0fde1dba0fec47f0169d0d8dcd4efc14ad0148ec2b8e6"
+        );
+    }
+
+    #[test]
+    fn levels_map_action_and_severity() {
+        let compiled = compiled();
+        let levels: Vec<Level> = compiled.set.rules().iter().map(Level::of).collect();
+        assert_eq!(levels, [Level::Error, Level::Warning, Level::Note]);
+    }
+
+    struct Failing;
+
+    impl<'p> Reporter<'p> for Failing {
+        fn record(&mut self, _: &RecordResult<'p>) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn input_error(&mut self, _: &InputError) -> io::Result<()> {
+            Ok(())
+        }
+        fn finish(&mut self, _: &Summary) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn tee_goes_on_when_one_output_fails() {
+        let compiled = compiled();
+        let record = result(&compiled, Some("s-1"), None);
+        let mut written = Vec::new();
+        {
+            let mut tee = Tee::new();
+            tee.add("broken", Box::new(Failing));
+            tee.add("json lines", Box::new(JsonLinesReporter::new(&mut written)));
+            assert!(tee.record(&record).is_ok());
+            assert!(tee.finish(&Summary::default()).is_ok());
+            let errors: Vec<_> = tee.errors().map(|(label, e)| (label, e.kind())).collect();
+            assert_eq!(errors, [("broken", io::ErrorKind::BrokenPipe)]);
+        }
+        assert_eq!(String::from_utf8_lossy(&written).lines().count(), 3);
+        let mut alone = Tee::new();
+        alone.add("broken", Box::new(Failing));
+        assert!(alone.record(&record).is_err(), "every output failed: stop");
+    }
 }

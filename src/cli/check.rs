@@ -1,13 +1,19 @@
 //! `ssm-guard check`: evaluate session records from files or stdin and report violations.
 
-use std::io::{BufWriter, Write};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, LineWriter, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use clap::ValueEnum;
 use ssm_guard::input::InputSource;
 use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
-use ssm_guard::report::{JsonLinesReporter, JsonReporter, TextReporter};
-use ssm_guard::{Decision, Timestamp};
+use ssm_guard::report::{
+    GithubReporter, HtmlReporter, JsonLinesReporter, JsonReporter, JunitReporter, Progress,
+    SarifReporter, Tee, TextReporter,
+};
+use ssm_guard::{CompiledPolicySet, Decision, SourceMap, Timestamp};
 
 use super::exit;
 use super::policies::{PolicyArgs, parse_now, use_color};
@@ -16,9 +22,16 @@ use super::policies::{PolicyArgs, parse_now, use_color};
 pub struct Args {
     #[command(flatten)]
     policies: PolicyArgs,
-    /// The output format.
+    /// The output format on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Also write a report in FORMAT to the file PATH, in the same pass (repeatable), e.g.
+    /// `--output sarif=out.sarif --output html=report.html`.
+    #[arg(long = "output", value_name = "FORMAT=PATH", value_parser = parse_output)]
+    outputs: Vec<(Format, PathBuf)>,
+    /// Never draw progress on standard error (it is drawn only when that is a terminal).
+    #[arg(long)]
+    no_progress: bool,
     /// The lowest decision that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Deny)]
     fail_on: FailOn,
@@ -39,6 +52,30 @@ enum Format {
     Text,
     Json,
     Jsonl,
+    Sarif,
+    Junit,
+    Github,
+    Html,
+}
+
+/// Reads `--output FORMAT=PATH`.
+fn parse_output(text: &str) -> Result<(Format, PathBuf), String> {
+    let Some((format, path)) = text.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=PATH, as in `sarif=out.sarif`, not `{text}`"
+        ));
+    };
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_owned()))
+            .collect();
+        format!("unknown format `{format}`; one of {}", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err("the PATH after `=` is empty".to_owned());
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// `--fail-on`.
@@ -53,7 +90,7 @@ pub fn run(args: Args) -> u8 {
     let now = args.now.unwrap_or_else(Timestamp::now);
     let stderr = std::io::stderr();
     let stderr_color = use_color(&stderr);
-    let Ok((_, compiled)) = args.policies.load(now, &mut stderr.lock(), stderr_color) else {
+    let Ok((sources, compiled)) = args.policies.load(now, &mut stderr.lock(), stderr_color) else {
         return exit::USAGE;
     };
     let inputs: Vec<InputSource> = if args.inputs.is_empty() {
@@ -68,24 +105,106 @@ pub fn run(args: Args) -> u8 {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
 
+    let context = Context {
+        set: &compiled.set,
+        sources: &sources,
+        now,
+    };
     let stdout = std::io::stdout();
+    let stdout_terminal = stdout.is_terminal();
     let color = use_color(&stdout);
-    let out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut reporter: Box<dyn Reporter<'_>> = match args.format {
+    // On a terminal, lines go out as they are written, so that progress on the same terminal
+    // can be cleared before them; elsewhere, large buffers.
+    let out: Box<dyn Write> = if stdout_terminal {
+        Box::new(LineWriter::new(stdout.lock()))
+    } else {
+        Box::new(BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
+    let mut tee = Tee::new();
+    tee.add(
+        "standard output",
+        reporter(args.format, out, color, true, &context),
+    );
+    for (format, path) in &args.outputs {
+        let file = match File::create(path) {
+            Ok(file) => file,
+            Err(error) => {
+                let _ = writeln!(
+                    stderr.lock(),
+                    "error: cannot create `{}`: {error}",
+                    path.display()
+                );
+                return exit::USAGE;
+            }
+        };
+        let out = Box::new(BufWriter::with_capacity(1 << 16, file));
+        tee.add(
+            format!("`{}`", path.display()),
+            reporter(*format, out, false, false, &context),
+        );
+    }
+
+    let linter = Linter::new(&compiled.set, now, jobs);
+    let result = if !args.no_progress && stderr.is_terminal() {
+        let bytes = Arc::new(AtomicU64::new(0));
+        let linter = linter.count_bytes(bytes.clone());
+        let mut progress = Progress::new(tee, std::io::stderr(), bytes, stdout_terminal);
+        let result = linter.run(&inputs, &mut progress);
+        tee = progress.into_inner();
+        result
+    } else {
+        linter.run(&inputs, &mut tee)
+    };
+    let mut failed = false;
+    for (label, error) in tee.errors() {
+        // A reader that stops reading (`| head`) is not an error of ours.
+        if error.kind() == std::io::ErrorKind::BrokenPipe && label == "standard output" {
+            continue;
+        }
+        failed = true;
+        let _ = writeln!(
+            stderr.lock(),
+            "error: cannot write the report to {label}: {error}"
+        );
+    }
+    if failed {
+        return exit::USAGE;
+    }
+    match result {
+        Ok(summary) => exit_code(&summary, args.fail_on),
+        // Every output failed, and only by a closed pipe: nobody is left to tell.
+        Err(_) => exit::OK,
+    }
+}
+
+/// What reporters may need besides their output.
+struct Context<'a, 'p> {
+    set: &'p CompiledPolicySet,
+    sources: &'a SourceMap,
+    now: Timestamp,
+}
+
+/// The reporter for a format. `terminal` marks the standard output one: only there do the
+/// input errors of `jsonl` go to standard error.
+fn reporter<'a, 'p: 'a>(
+    format: Format,
+    out: Box<dyn Write + 'a>,
+    color: bool,
+    terminal: bool,
+    context: &Context<'_, 'p>,
+) -> Box<dyn Reporter<'p> + 'a> {
+    match format {
         Format::Text => Box::new(TextReporter::new(out, color)),
         Format::Json => Box::new(JsonReporter::new(out)),
-        Format::Jsonl => Box::new(ErrorsToStderr(JsonLinesReporter::new(out))),
-    };
-    let linter = Linter::new(&compiled.set, now, jobs);
-    let summary = match linter.run(&inputs, reporter.as_mut()) {
-        Ok(summary) => summary,
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return exit::OK,
-        Err(error) => {
-            let _ = writeln!(stderr.lock(), "error: cannot write the report: {error}");
-            return exit::USAGE;
+        Format::Jsonl if terminal => Box::new(ErrorsToStderr(JsonLinesReporter::new(out))),
+        Format::Jsonl => Box::new(JsonLinesReporter::new(out)),
+        Format::Sarif => {
+            Box::new(SarifReporter::new(out, context.set).with_sources(context.sources))
         }
-    };
-    exit_code(&summary, args.fail_on)
+        Format::Junit => Box::new(JunitReporter::new(out, context.set)),
+        Format::Github => Box::new(GithubReporter::new(out)),
+        Format::Html => Box::new(HtmlReporter::new(out, context.set, context.now)),
+    }
 }
 
 /// 3 when input was lost (it outranks violations: the report is incomplete), else 1 when a

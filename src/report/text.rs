@@ -1,6 +1,7 @@
 //! `--format text`: violations grouped by session, coloured by severity on a terminal, then a
 //! summary of the run.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
@@ -11,13 +12,103 @@ use crate::policy::{Decision, Severity};
 pub struct TextReporter<W: Write> {
     out: W,
     color: bool,
+    targets: Tallies,
+    owners: Tallies,
 }
 
 const RESET: &str = "\x1b[0m";
+/// How many targets and owners the summary ranks.
+const TOP: usize = 10;
+/// How many distinct targets (and owners) are counted; past that, new ones are only summed,
+/// so that memory stays bounded on exports with millions of distinct values.
+const MAX_TALLIED: usize = 100_000;
+
+/// Unwaived violations and the sessions they made deny or warn, per target or owner.
+#[derive(Debug, Default)]
+struct Tallies {
+    counts: HashMap<String, Tally>,
+    /// Violations of values that came after the map was full.
+    untallied: u64,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    violations: u64,
+    deny: u64,
+    warn: u64,
+}
+
+impl Tallies {
+    fn add(&mut self, key: Option<&str>, violations: u64, decision: Decision) {
+        let key = key.unwrap_or("-");
+        let add = |tally: &mut Tally| {
+            tally.violations += violations;
+            match decision {
+                Decision::Deny => tally.deny += 1,
+                Decision::Warn => tally.warn += 1,
+                Decision::Allow => {}
+            }
+        };
+        if let Some(tally) = self.counts.get_mut(key) {
+            add(tally);
+        } else if self.counts.len() < MAX_TALLIED {
+            add(self.counts.entry(key.to_owned()).or_default());
+        } else {
+            self.untallied += violations;
+        }
+    }
+
+    /// The most violated, most first, ties by name.
+    fn top(&self) -> Vec<(&str, Tally)> {
+        let mut all: Vec<(&str, Tally)> = self
+            .counts
+            .iter()
+            .map(|(key, tally)| (key.as_str(), *tally))
+            .collect();
+        all.sort_by(|a, b| {
+            (b.1.violations, b.1.deny, b.1.warn)
+                .cmp(&(a.1.violations, a.1.deny, a.1.warn))
+                .then(a.0.cmp(b.0))
+        });
+        all.truncate(TOP);
+        all
+    }
+}
 
 impl<W: Write> TextReporter<W> {
     pub fn new(out: W, color: bool) -> Self {
-        Self { out, color }
+        Self {
+            out,
+            color,
+            targets: Tallies::default(),
+            owners: Tallies::default(),
+        }
+    }
+
+    fn write_top(&mut self, what: &str, tallies: &Tallies) -> io::Result<()> {
+        let top = tallies.top();
+        if top.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            self.out,
+            "top {what} (violations, sessions denied, sessions warned):"
+        )?;
+        for (name, tally) in top {
+            writeln!(
+                self.out,
+                "  {:>6}  {:>6}  {:>6}  {name}",
+                tally.violations, tally.deny, tally.warn
+            )?;
+        }
+        if tallies.untallied > 0 {
+            writeln!(
+                self.out,
+                "  ({} violations of {what} past the first {MAX_TALLIED} are not ranked)",
+                tallies.untallied
+            )?;
+        }
+        Ok(())
     }
 
     fn paint(&self, style: &str, text: &str) -> String {
@@ -52,6 +143,17 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
         let evaluation = &result.evaluation;
         if evaluation.violations.is_empty() {
             return Ok(());
+        }
+        let unwaived = evaluation
+            .violations
+            .iter()
+            .filter(|v| !v.is_waived())
+            .count() as u64;
+        if unwaived > 0 {
+            self.targets
+                .add(result.target.as_deref(), unwaived, evaluation.decision);
+            self.owners
+                .add(result.owner.as_deref(), unwaived, evaluation.decision);
         }
         let decision = self.paint(
             decision_style(evaluation.decision),
@@ -167,6 +269,10 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
                 )?;
             }
         }
+        let targets = std::mem::take(&mut self.targets);
+        self.write_top("targets", &targets)?;
+        let owners = std::mem::take(&mut self.owners);
+        self.write_top("owners", &owners)?;
         self.out.flush()
     }
 }

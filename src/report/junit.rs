@@ -1,0 +1,290 @@
+//! `--format junit`: JUnit XML, a test suite per policy and a test case per session and rule.
+//!
+//! Suites group by policy, so cases are kept until the end, but only for violations: a record
+//! without any adds to counters, never to memory. Each rule also gets one passing case that
+//! stands for the sessions it did not fail ("other sessions (N)"), so a dashboard counts passes.
+//! Unwaived violations are failures (their action is the failure's `type`), waived ones are
+//! skipped with the exception's reason, and input errors are errors in a suite of their own.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{RuleIndex, rule_id};
+use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::policy::CompiledPolicySet;
+
+/// Gathers failing cases per policy, then writes the document.
+#[derive(Debug)]
+pub struct JunitReporter<'p, W: Write> {
+    out: W,
+    set: &'p CompiledPolicySet,
+    index: RuleIndex,
+    /// Per rule of the set: its failing and skipped cases, in input order.
+    cases: Vec<Vec<Case>>,
+    errors: Vec<InputError>,
+}
+
+/// One session that broke one rule.
+#[derive(Debug)]
+struct Case {
+    name: String,
+    file: String,
+    line: u64,
+    outcome: Outcome,
+}
+
+#[derive(Debug)]
+enum Outcome {
+    Failure {
+        kind: &'static str,
+        message: String,
+        details: String,
+    },
+    Skipped {
+        message: String,
+    },
+}
+
+impl<'p, W: Write> JunitReporter<'p, W> {
+    pub fn new(out: W, set: &'p CompiledPolicySet) -> Self {
+        Self {
+            out,
+            set,
+            index: RuleIndex::new(set),
+            cases: set.rules().iter().map(|_| Vec::new()).collect(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
+    fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
+        for violation in &result.evaluation.violations {
+            let Some(cases) = self
+                .index
+                .get(violation.rule)
+                .and_then(|index| self.cases.get_mut(index))
+            else {
+                continue;
+            };
+            let name = match &result.session_id {
+                Some(id) => id.clone(),
+                None => format!("record {} of {}", result.record, result.source),
+            };
+            let outcome = match violation.waived_by {
+                Some(exception) => Outcome::Skipped {
+                    message: format!("waived by {}: {}", exception.id(), exception.reason()),
+                },
+                None => {
+                    let mut details = String::new();
+                    let _ = writeln!(details, "{}", violation.message);
+                    let _ = writeln!(
+                        details,
+                        "rule: {} (severity {}, action {})",
+                        violation.id(),
+                        violation.rule.severity(),
+                        violation.rule.action()
+                    );
+                    let _ = writeln!(
+                        details,
+                        "field: {}, actual: {}, expected: {}",
+                        violation.field.name(),
+                        violation.actual,
+                        violation.expected
+                    );
+                    let _ = writeln!(
+                        details,
+                        "session: {} on {} by {}, decision {}",
+                        result.session_id.as_deref().unwrap_or("-"),
+                        result.target.as_deref().unwrap_or("-"),
+                        result.owner.as_deref().unwrap_or("-"),
+                        result.evaluation.decision
+                    );
+                    let _ = write!(
+                        details,
+                        "at: {}:{} (record {})",
+                        result.source, result.line, result.record
+                    );
+                    Outcome::Failure {
+                        kind: violation.rule.action().name(),
+                        message: violation.message.clone(),
+                        details,
+                    }
+                }
+            };
+            cases.push(Case {
+                name,
+                file: result.source.to_string(),
+                line: result.line,
+                outcome,
+            });
+        }
+        Ok(())
+    }
+
+    fn input_error(&mut self, error: &InputError) -> io::Result<()> {
+        self.errors.push(error.clone());
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let mut suites = String::new();
+        let (mut all_tests, mut all_failures, mut all_skipped) = (0u64, 0u64, 0u64);
+        for (policy_index, policy) in self.set.policies().iter().enumerate() {
+            let mut body = String::new();
+            let (mut tests, mut failures, mut skipped) = (0u64, 0u64, 0u64);
+            for (rule, cases) in self.set.rules().iter().zip(&self.cases) {
+                if rule.policy != policy_index {
+                    continue;
+                }
+                let classname = format!("{}.{}", policy.id(), rule.id());
+                for case in cases {
+                    tests += 1;
+                    let _ = write!(
+                        body,
+                        "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"0\">",
+                        attr(&classname),
+                        attr(&case.name),
+                        attr(&case.file),
+                        case.line
+                    );
+                    match &case.outcome {
+                        Outcome::Failure {
+                            kind,
+                            message,
+                            details,
+                        } => {
+                            failures += 1;
+                            let _ = write!(
+                                body,
+                                "<failure message=\"{}\" type=\"{kind}\">{}</failure>",
+                                attr(message),
+                                text(details)
+                            );
+                        }
+                        Outcome::Skipped { message } => {
+                            skipped += 1;
+                            let _ = write!(body, "<skipped message=\"{}\"/>", attr(message));
+                        }
+                    }
+                    body.push_str("</testcase>\n");
+                }
+                // One passing case for every session the rule did not fail.
+                let others = summary.evaluated.saturating_sub(cases.len() as u64);
+                tests += 1;
+                let _ = writeln!(
+                    body,
+                    "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"><system-out>{}</system-out></testcase>",
+                    attr(&classname),
+                    attr(&format!("other sessions ({others})")),
+                    text(&format!(
+                        "{} of {} sessions checked pass {}",
+                        others,
+                        summary.evaluated,
+                        rule_id(self.set, rule)
+                    ))
+                );
+            }
+            all_tests += tests;
+            all_failures += failures;
+            all_skipped += skipped;
+            let _ = writeln!(
+                suites,
+                "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\">",
+                attr(policy.id())
+            );
+            if let Some(description) = policy.description() {
+                let _ = writeln!(
+                    suites,
+                    "    <properties><property name=\"description\" value=\"{}\"/></properties>",
+                    attr(description)
+                );
+            }
+            suites.push_str(&body);
+            suites.push_str("  </testsuite>\n");
+        }
+        let errors = self.errors.len() as u64;
+        if errors > 0 {
+            let _ = writeln!(
+                suites,
+                "  <testsuite name=\"input\" tests=\"{errors}\" failures=\"0\" errors=\"{errors}\" skipped=\"0\" time=\"0\">"
+            );
+            for error in &self.errors {
+                let mut name = error.source.to_string();
+                if let Some(record) = error.record {
+                    let _ = write!(name, " record {record}");
+                }
+                let mut place = error.source.to_string();
+                if let Some(line) = error.line {
+                    let _ = write!(place, ":{line}");
+                    if let Some(column) = error.column {
+                        let _ = write!(place, ":{column}");
+                    }
+                }
+                let _ = writeln!(
+                    suites,
+                    "    <testcase classname=\"input\" name=\"{}\" file=\"{}\" time=\"0\"><error message=\"{}\" type=\"input-error\">{}</error></testcase>",
+                    attr(&name),
+                    attr(&error.source),
+                    attr(&error.message),
+                    text(&format!("{place}: {}", error.message))
+                );
+            }
+            suites.push_str("  </testsuite>\n");
+        }
+        write!(
+            self.out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ssm-guard\" tests=\"{}\" failures=\"{all_failures}\" errors=\"{errors}\" skipped=\"{all_skipped}\" time=\"0\">\n{suites}</testsuites>\n",
+            all_tests + errors
+        )?;
+        self.out.flush()
+    }
+}
+
+/// Text for an attribute value in double quotes: markup escaped, and line breaks and tabs as
+/// character references so that parsers keep them.
+fn attr(value: &str) -> String {
+    escape(value, true)
+}
+
+/// Text for element content.
+fn text(value: &str) -> String {
+    escape(value, false)
+}
+
+/// Escapes XML markup, and writes characters that XML 1.0 cannot hold at all (most control
+/// characters, U+FFFE, U+FFFF) as `\u{..}`, so that the document stays well-formed.
+fn escape(value: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\t' | '\n' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_characters_xml_cannot_hold() {
+        assert_eq!(
+            attr("a<b & \"c\"\nd\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;&#10;d\\u{1}"
+        );
+        assert_eq!(text("x\ny\u{ffff}>"), "x\ny\\u{ffff}&gt;");
+    }
+}
