@@ -1,9 +1,10 @@
 //! Linting exports: every record of every input read as a stream, evaluated on worker
 //! threads, and handed to a reporter in input order.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use serde::Serialize;
 
@@ -13,7 +14,7 @@ use crate::policy::{CompiledPolicySet, Decision, Evaluation, Severity};
 
 /// How many records a batch holds: large enough to amortise handing work to threads, small
 /// enough that memory stays flat.
-const BATCH_RECORDS: usize = 4096;
+const BATCH_RECORDS: usize = 1024;
 
 /// One record's evaluation, with where it came from.
 #[derive(Debug, Clone)]
@@ -174,20 +175,22 @@ pub struct Linter<'p> {
     jobs: usize,
     /// Where to add the bytes read (after decompression), for progress displays.
     bytes_read: Option<Arc<AtomicU64>>,
+    identify_all: bool,
 }
 
 /// What one frame became, before record numbers are given out.
 enum Outcome<'p> {
-    Records {
-        line: u64,
-        list: Vec<Evaluated<'p>>,
-    },
+    /// A Session, or the sessions of a response held in one frame.
+    Records { line: u64, list: Vec<Evaluated<'p>> },
     Error {
         line: u64,
         column: Option<u64>,
         message: String,
     },
+    /// A CloudTrail event that starts no session.
     Skipped,
+    /// The input could not be read on; nothing after this is reported from it.
+    Stopped(String),
 }
 
 struct Evaluated<'p> {
@@ -198,6 +201,12 @@ struct Evaluated<'p> {
     evaluation: Evaluation<'p>,
 }
 
+/// Work handed from the reader to the evaluators, numbered so results can be put back in order.
+enum Work {
+    Batch(u64, Batch),
+    Failed(u64, io::Error),
+}
+
 impl<'p> Linter<'p> {
     /// A linter evaluating at `now` on `jobs` threads (at least one).
     pub fn new(set: &'p CompiledPolicySet, now: Timestamp, jobs: usize) -> Self {
@@ -206,7 +215,15 @@ impl<'p> Linter<'p> {
             now,
             jobs: jobs.max(1),
             bytes_read: None,
+            identify_all: true,
         }
+    }
+
+    /// Whether records without violations carry their session id, target and owner. Reports
+    /// that list only violations turn it off, so clean records cost no allocation.
+    pub fn identify_clean_records(mut self, identify: bool) -> Self {
+        self.identify_all = identify;
+        self
     }
 
     /// Adds the number of bytes read from every input (decompressed) to `counter` as it goes.
@@ -236,20 +253,16 @@ impl<'p> Linter<'p> {
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
-        let source: Arc<str> = Arc::from(input.to_string());
-        let whole_input_error = |message: String| InputError {
-            source: source.clone(),
-            record: None,
-            line: None,
-            column: None,
-            message,
+        let mut emitter = Emitter {
+            source: Arc::from(input.to_string()),
+            record: 0,
+            stopped: false,
         };
         let reader = match open_input(input) {
             Ok(reader) => reader,
             Err(error) => {
-                summary.errors += 1;
-                return reporter
-                    .input_error(&whole_input_error(format!("cannot read input: {error}")));
+                let outcome = Outcome::Stopped(format!("cannot read input: {error}"));
+                return emitter.emit(self.set, outcome, reporter, summary);
             }
         };
         let reader: Box<dyn BufRead + Send> = match &self.bytes_read {
@@ -259,92 +272,131 @@ impl<'p> Linter<'p> {
             }),
             None => reader,
         };
-        let mut framer = Framer::new(reader);
+        let framer = Framer::new(reader);
+        if self.jobs == 1 {
+            self.lint_sequentially(framer, &mut emitter, reporter, summary)
+        } else {
+            self.lint_in_parallel(framer, &mut emitter, reporter, summary)
+        }
+    }
+
+    fn lint_sequentially<R: std::io::BufRead>(
+        &self,
+        mut framer: Framer<R>,
+        emitter: &mut Emitter,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
         let mut batch = Batch::default();
-        let mut record = 0u64;
         loop {
             match framer.next_batch(&mut batch, BATCH_RECORDS) {
                 Ok(true) => {}
-                Ok(false) => break,
+                Ok(false) => return Ok(()),
                 Err(error) => {
-                    summary.errors += 1;
-                    let message = format!("reading stopped after record {record}: {error}");
-                    return reporter.input_error(&whole_input_error(message));
+                    let outcome = Outcome::Stopped(stopped_message(emitter.record, &error));
+                    return emitter.emit(self.set, outcome, reporter, summary);
                 }
             }
-            for outcome in self.evaluate_batch(&batch) {
-                match outcome {
-                    Outcome::Records { line, list } => {
-                        for evaluated in list {
-                            record += 1;
-                            summary.count(self.set, &evaluated.evaluation);
-                            reporter.record(&RecordResult {
-                                source: source.clone(),
-                                record,
-                                line,
-                                session_id: evaluated.session_id,
-                                target: evaluated.target,
-                                owner: evaluated.owner,
-                                start: evaluated.start,
-                                evaluation: evaluated.evaluation,
-                            })?;
-                        }
-                    }
-                    Outcome::Error {
-                        line,
-                        column,
-                        message,
-                    } => {
-                        record += 1;
-                        summary.records += 1;
-                        summary.errors += 1;
-                        reporter.input_error(&InputError {
-                            source: source.clone(),
-                            record: Some(record),
-                            line: Some(line),
-                            column,
-                            message,
-                        })?;
-                    }
-                    Outcome::Skipped => summary.skipped_events += 1,
-                }
+            for item in &batch.items {
+                emitter.emit(
+                    self.set,
+                    self.evaluate_item(&batch, item),
+                    reporter,
+                    summary,
+                )?;
             }
         }
-        Ok(())
     }
 
-    /// Parses and evaluates a batch's frames, on up to `jobs` threads, keeping their order.
-    fn evaluate_batch(&self, batch: &Batch) -> Vec<Outcome<'p>> {
-        let items = &batch.items;
-        if self.jobs == 1 || items.len() < 64 {
-            return items
-                .iter()
-                .map(|item| self.evaluate_item(batch, item))
-                .collect();
-        }
-        let chunk = items.len().div_ceil(self.jobs);
+    /// A pipeline: one thread frames batches, `jobs` threads parse and evaluate them, and this
+    /// thread reports the results in input order. Bounded queues keep memory flat.
+    fn lint_in_parallel<R: std::io::BufRead + Send>(
+        &self,
+        mut framer: Framer<R>,
+        emitter: &mut Emitter,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        let depth = self.jobs * 2;
+        let (work_tx, work_rx) = mpsc::sync_channel::<Work>(depth);
+        let work_rx = Mutex::new(work_rx);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Outcome<'p>>)>(depth);
+        let cancelled = AtomicBool::new(false);
         std::thread::scope(|scope| {
-            let handles: Vec<_> = items
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|item| self.evaluate_item(batch, item))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|handle| match handle.join() {
-                    Ok(outcomes) => outcomes,
-                    Err(_) => vec![Outcome::Error {
-                        line: 0,
-                        column: None,
-                        message: "internal error: an evaluation thread failed".to_owned(),
-                    }],
-                })
-                .collect()
+            let cancelled = &cancelled;
+            scope.spawn(move || {
+                let mut sequence = 0;
+                loop {
+                    if cancelled.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let mut batch = Batch::default();
+                    let work = match framer.next_batch(&mut batch, BATCH_RECORDS) {
+                        Ok(true) => Work::Batch(sequence, batch),
+                        Ok(false) => return,
+                        Err(error) => Work::Failed(sequence, error),
+                    };
+                    let last = matches!(work, Work::Failed(..));
+                    if work_tx.send(work).is_err() || last {
+                        return;
+                    }
+                    sequence += 1;
+                }
+            });
+            for _ in 0..self.jobs {
+                let work_rx = &work_rx;
+                let done_tx = done_tx.clone();
+                scope.spawn(move || {
+                    loop {
+                        let work = match work_rx.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        let (sequence, outcomes) = match work {
+                            Ok(Work::Batch(sequence, batch)) => (
+                                sequence,
+                                batch
+                                    .items
+                                    .iter()
+                                    .map(|item| self.evaluate_item(&batch, item))
+                                    .collect(),
+                            ),
+                            Ok(Work::Failed(sequence, error)) => (
+                                sequence,
+                                vec![Outcome::Stopped(format!("reading stopped: {error}"))],
+                            ),
+                            Err(_) => return,
+                        };
+                        if done_tx.send((sequence, outcomes)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let mut done = done_rx.into_iter();
+            let mut pending = BTreeMap::new();
+            let mut next = 0u64;
+            let mut result = Ok(());
+            'receive: for (sequence, outcomes) in done.by_ref() {
+                pending.insert(sequence, outcomes);
+                while let Some(outcomes) = pending.remove(&next) {
+                    next += 1;
+                    for outcome in outcomes {
+                        if let Err(error) = emitter.emit(self.set, outcome, reporter, summary) {
+                            result = Err(error);
+                            break 'receive;
+                        }
+                    }
+                }
+            }
+            if result.is_err() {
+                // The reporter failed (a closed pipe): stop the reader, and drain the
+                // evaluators so that they can finish.
+                cancelled.store(true, Ordering::Relaxed);
+                done.for_each(drop);
+            }
+            result
         })
     }
 
@@ -381,12 +433,22 @@ impl<'p> Linter<'p> {
     }
 
     fn evaluate(&self, session: &Session<'_>) -> Evaluated<'p> {
-        let text = |field| match session.text(field) {
-            Read::Value(text) => Some(text.to_owned()),
-            _ => None,
-        };
+        let evaluation = self.set.evaluate(session, self.now);
         let start = match session.instant(Field::StartDate) {
             Read::Value(start) => Some(start),
+            _ => None,
+        };
+        if !self.identify_all && evaluation.violations.is_empty() {
+            return Evaluated {
+                session_id: None,
+                target: None,
+                owner: None,
+                start,
+                evaluation,
+            };
+        }
+        let text = |field| match session.text(field) {
+            Read::Value(text) => Some(text.to_owned()),
             _ => None,
         };
         Evaluated {
@@ -394,7 +456,91 @@ impl<'p> Linter<'p> {
             target: text(Field::Target),
             owner: text(Field::Owner),
             start,
-            evaluation: self.set.evaluate(session, self.now),
+            evaluation,
+        }
+    }
+}
+
+fn stopped_message(record: u64, error: &io::Error) -> String {
+    format!("reading stopped after record {record}: {error}")
+}
+
+/// Gives out record numbers in input order, counts, and hands results to the reporter.
+struct Emitter {
+    source: Arc<str>,
+    record: u64,
+    stopped: bool,
+}
+
+impl Emitter {
+    fn emit<'p>(
+        &mut self,
+        set: &CompiledPolicySet,
+        outcome: Outcome<'p>,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        if self.stopped {
+            return Ok(());
+        }
+        match outcome {
+            Outcome::Records { line, list } => {
+                for evaluated in list {
+                    self.record += 1;
+                    summary.count(set, &evaluated.evaluation);
+                    reporter.record(&RecordResult {
+                        source: self.source.clone(),
+                        record: self.record,
+                        line,
+                        session_id: evaluated.session_id,
+                        target: evaluated.target,
+                        owner: evaluated.owner,
+                        start: evaluated.start,
+                        evaluation: evaluated.evaluation,
+                    })?;
+                }
+                Ok(())
+            }
+            Outcome::Error {
+                line,
+                column,
+                message,
+            } => {
+                self.record += 1;
+                summary.records += 1;
+                summary.errors += 1;
+                reporter.input_error(&InputError {
+                    source: self.source.clone(),
+                    record: Some(self.record),
+                    line: Some(line),
+                    column,
+                    message,
+                })
+            }
+            Outcome::Skipped => {
+                summary.skipped_events += 1;
+                Ok(())
+            }
+            Outcome::Stopped(message) => {
+                self.stopped = true;
+                summary.errors += 1;
+                let message = if message.starts_with("reading stopped:") {
+                    message.replacen(
+                        "reading stopped:",
+                        &format!("reading stopped after record {}:", self.record),
+                        1,
+                    )
+                } else {
+                    message
+                };
+                reporter.input_error(&InputError {
+                    source: self.source.clone(),
+                    record: None,
+                    line: None,
+                    column: None,
+                    message,
+                })
+            }
         }
     }
 }

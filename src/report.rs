@@ -12,7 +12,8 @@ mod text;
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::lint::RecordResult;
@@ -140,32 +141,53 @@ fn rule_id(set: &CompiledPolicySet, rule: &Rule) -> String {
 }
 
 /// A violation as every JSON format writes it: the fields of the policy language's contract.
-pub fn violation_json(violation: &Violation<'_>) -> Value {
-    let mut object = Map::new();
-    object.insert("policy".into(), json!(violation.policy.id()));
-    object.insert("rule".into(), json!(violation.rule.id()));
-    object.insert("severity".into(), json!(violation.rule.severity()));
-    object.insert("action".into(), json!(violation.rule.action()));
-    object.insert("message".into(), json!(violation.message));
-    object.insert("field".into(), json!(violation.field.name()));
-    object.insert("actual".into(), violation.actual.clone());
-    object.insert("expected".into(), json!(violation.expected));
-    if let Some(exception) = violation.waived_by {
-        object.insert("waived_by".into(), json!(exception.id()));
-        object.insert("waiver_reason".into(), json!(exception.reason()));
-    }
-    Value::Object(object)
+/// Keys are in alphabetical order, as a `serde_json::Value` object would have them.
+#[derive(Debug, Serialize)]
+pub struct ViolationView<'a> {
+    pub action: Action,
+    pub actual: &'a Value,
+    pub expected: &'a str,
+    pub field: &'static str,
+    pub message: &'a str,
+    pub policy: &'a str,
+    pub rule: &'a str,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver_reason: Option<&'a str>,
 }
 
-/// Where a record came from and what it is, as JSON formats write it.
-fn record_header(result: &RecordResult<'_>) -> Map<String, Value> {
-    let mut object = Map::new();
-    object.insert("source".into(), json!(&*result.source));
-    object.insert("record".into(), json!(result.record));
-    object.insert("line".into(), json!(result.line));
-    object.insert("session_id".into(), json!(result.session_id));
-    object.insert("target".into(), json!(result.target));
-    object
+impl<'a> ViolationView<'a> {
+    /// Borrows the parts of a violation; nothing is copied.
+    pub fn of(violation: &'a Violation<'_>) -> Self {
+        Self {
+            action: violation.rule.action(),
+            actual: &violation.actual,
+            expected: &violation.expected,
+            field: violation.field.name(),
+            message: &violation.message,
+            policy: violation.policy.id(),
+            rule: violation.rule.id(),
+            severity: violation.rule.severity(),
+            waived_by: violation.waived_by.map(|e| e.id()),
+            waiver_reason: violation.waived_by.map(|e| e.reason()),
+        }
+    }
+}
+
+/// A violation as a JSON value, for callers that build documents of their own.
+pub fn violation_json(violation: &Violation<'_>) -> Value {
+    serde_json::to_value(ViolationView::of(violation)).unwrap_or(Value::Null)
+}
+
+/// A list of violations, serialized without collecting views first.
+pub(crate) struct Violations<'a, 'p>(&'a [Violation<'p>]);
+
+impl Serialize for Violations<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(ViolationView::of))
+    }
 }
 
 #[cfg(test)]

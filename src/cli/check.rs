@@ -144,7 +144,12 @@ pub fn run(args: Args) -> u8 {
         );
     }
 
-    let linter = Linter::new(&compiled.set, now, jobs);
+    // Only the JSON document lists records without violations by session; the other reports
+    // need a record's identity only where it has violations.
+    let identify_clean = std::iter::once(args.format)
+        .chain(args.outputs.iter().map(|(format, _)| *format))
+        .any(|format| format == Format::Json);
+    let linter = Linter::new(&compiled.set, now, jobs).identify_clean_records(identify_clean);
     let result = if !args.no_progress && stderr.is_terminal() {
         let bytes = Arc::new(AtomicU64::new(0));
         let linter = linter.count_bytes(bytes.clone());

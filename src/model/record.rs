@@ -103,7 +103,19 @@ pub fn parse_event(bytes: &[u8]) -> Result<(Option<EventInfo>, ParsedRecord<'_>)
 }
 
 fn parse_shape(bytes: &[u8]) -> Result<Shape<'_>, RecordError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // Validating the whole record once is much cheaper than serde_json checking every string
+    // of a byte slice, and lets it read from a `&str` without checking again.
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        let before = bytes.get(..error.valid_up_to()).unwrap_or_default();
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        RecordError::Malformed {
+            message: "invalid UTF-8".to_owned(),
+            line,
+            column,
+        }
+    })?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let shape = deserializer
         .deserialize_any(RecordVisitor { nested: false })
         .map_err(RecordError::from_json)?;
@@ -454,6 +466,33 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+/// The members of `OutputUrl`, resolved without allocating the key.
+enum OutputUrlKey {
+    S3,
+    CloudWatch,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for OutputUrlKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = OutputUrlKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<OutputUrlKey, E> {
+                Ok(match name {
+                    "S3OutputUrl" => OutputUrlKey::S3,
+                    "CloudWatchOutputUrl" => OutputUrlKey::CloudWatch,
+                    _ => OutputUrlKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
 /// `OutputUrl`: an object whose members become fields of their own, or any other value as is.
 struct OutputUrl<'a> {
     value: Option<Value<'a>>,
@@ -482,11 +521,11 @@ impl<'de> Visitor<'de> for OutputUrlVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::new();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let member = match key.as_ref() {
-                "S3OutputUrl" => Field::S3OutputUrl,
-                "CloudWatchOutputUrl" => Field::CloudWatchOutputUrl,
-                _ => {
+        while let Some(key) = map.next_key::<OutputUrlKey>()? {
+            let member = match key {
+                OutputUrlKey::S3 => Field::S3OutputUrl,
+                OutputUrlKey::CloudWatch => Field::CloudWatchOutputUrl,
+                OutputUrlKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }

@@ -60,6 +60,9 @@ impl Timestamp {
 
     /// Reads RFC 3339 / ISO-8601 with a `Z` or numeric offset and any number of fraction digits.
     pub fn parse(text: &str) -> Result<Self, TimestampError> {
+        if let Some(micros) = parse_common(text.as_bytes()) {
+            return Ok(Self(micros));
+        }
         let parsed =
             OffsetDateTime::parse(text, &Rfc3339).map_err(|_| TimestampError::Malformed {
                 text: text.to_owned(),
@@ -101,6 +104,93 @@ impl Timestamp {
     pub fn minutes_since(self, earlier: Timestamp) -> f64 {
         (self.0 - earlier.0) as f64 / (60 * MICROS_PER_SECOND) as f64
     }
+}
+
+/// The form every AWS tool writes, `2026-03-08T01:52:10.204000-05:00` or `...Z`, read without
+/// the general parser: this runs twice per record on the hot path. Anything else (lowercase
+/// `t`, leap seconds, odd digits) returns `None` and goes to `time`'s RFC 3339 parser, which
+/// decides; the fast path accepts nothing that parser would reject.
+fn parse_common(b: &[u8]) -> Option<i64> {
+    fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
+        let mut value = 0i64;
+        for &c in b.get(at..at + n)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + i64::from(c - b'0');
+        }
+        Some(value)
+    }
+    let shape_ok = b.get(4) == Some(&b'-')
+        && b.get(7) == Some(&b'-')
+        && b.get(10) == Some(&b'T')
+        && b.get(13) == Some(&b':')
+        && b.get(16) == Some(&b':');
+    if !shape_ok {
+        return None;
+    }
+    let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
+    let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let mut at = 19;
+    let mut micros = 0i64;
+    if b.get(at) == Some(&b'.') {
+        at += 1;
+        let start = at;
+        while b.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        let count = at - start;
+        if count == 0 || count > 9 {
+            return None;
+        }
+        // Keep microseconds, truncating finer digits as the general path does.
+        let kept = count.min(6);
+        micros = digits(b, start, kept)? * 10i64.pow(6 - kept as u32);
+    }
+    let offset = match b.get(at)? {
+        b'Z' if at + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if at + 6 == b.len() && b.get(at + 3) == Some(&b':') => {
+            let (h, m) = (digits(b, at + 1, 2)?, digits(b, at + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let seconds = h * 3600 + m * 60;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Some(seconds * MICROS_PER_SECOND + micros)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 fn parse_date(text: &str) -> Option<Timestamp> {
@@ -166,6 +256,35 @@ mod tests {
         assert_eq!(expiry, Timestamp::parse("2027-01-01T00:00:00Z").unwrap());
         let exact = Timestamp::parse_expiry("2026-12-31T12:00:00Z").unwrap();
         assert_eq!(exact, Timestamp::parse("2026-12-31T12:00:00Z").unwrap());
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_parser() {
+        let samples = [
+            "2019-02-20T07:35:38.352000-08:00",
+            "2026-03-08T01:52:10.204000-05:00",
+            "2026-03-09T14:00:00-04:00",
+            "2025-11-14T16:12:09Z",
+            "2024-02-29T23:59:59.999999+05:30",
+            "1969-12-31T23:59:59.5Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.123456789+00:00",
+        ];
+        for text in samples {
+            let general = OffsetDateTime::parse(text, &Rfc3339).unwrap();
+            let fast = parse_common(text.as_bytes()).unwrap();
+            assert_eq!(fast, Timestamp::from_datetime(general).0, "{text}");
+        }
+        for rejected in [
+            "2023-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00+0100",
+            "2026-01-01 00:00:00Z",
+        ] {
+            assert_eq!(parse_common(rejected.as_bytes()), None, "{rejected}");
+        }
     }
 
     #[test]

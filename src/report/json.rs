@@ -5,10 +5,23 @@
 
 use std::io::{self, Write};
 
-use serde_json::json;
+use serde::Serialize;
 
-use super::{record_header, violation_json};
+use super::Violations;
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::policy::Decision;
+
+/// One result, keys in alphabetical order.
+#[derive(Serialize)]
+struct ResultView<'a, 'p> {
+    decision: Decision,
+    line: u64,
+    record: u64,
+    session_id: Option<&'a str>,
+    source: &'a str,
+    target: Option<&'a str>,
+    violations: Violations<'a, 'p>,
+}
 
 /// Writes `{"version":1,"results":[..],"errors":[..],"summary":{..}}`.
 #[derive(Debug)]
@@ -40,17 +53,17 @@ impl<W: Write> JsonReporter<W> {
 impl<'p, W: Write> Reporter<'p> for JsonReporter<W> {
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
         self.start()?;
-        let mut object = record_header(result);
-        object.insert("decision".into(), json!(result.evaluation.decision));
-        let violations: Vec<_> = result
-            .evaluation
-            .violations
-            .iter()
-            .map(violation_json)
-            .collect();
-        object.insert("violations".into(), json!(violations));
+        let view = ResultView {
+            decision: result.evaluation.decision,
+            line: result.line,
+            record: result.record,
+            session_id: result.session_id.as_deref(),
+            source: &result.source,
+            target: result.target.as_deref(),
+            violations: Violations(&result.evaluation.violations),
+        };
         self.out.write_all(b"\n")?;
-        serde_json::to_writer(&mut self.out, &object)?;
+        serde_json::to_writer(&mut self.out, &view)?;
         Ok(())
     }
 

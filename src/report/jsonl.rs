@@ -2,10 +2,11 @@
 
 use std::io::{self, Write};
 
-use serde_json::Value;
+use serde::Serialize;
 
-use super::{record_header, violation_json};
+use super::ViolationView;
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::policy::{Action, Decision, Severity};
 
 /// Writes a line per violation, carrying its record's source, number, line and session.
 #[derive(Debug)]
@@ -19,22 +20,52 @@ impl<W: Write> JsonLinesReporter<W> {
     }
 }
 
+/// One output line: the record's place and identity with one violation, keys in alphabetical order.
+#[derive(Serialize)]
+struct Line<'a> {
+    action: Action,
+    actual: &'a serde_json::Value,
+    decision: Decision,
+    expected: &'a str,
+    field: &'static str,
+    line: u64,
+    message: &'a str,
+    policy: &'a str,
+    record: u64,
+    rule: &'a str,
+    session_id: Option<&'a str>,
+    severity: Severity,
+    source: &'a str,
+    target: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waived_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver_reason: Option<&'a str>,
+}
+
 impl<'p, W: Write> Reporter<'p> for JsonLinesReporter<W> {
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
-        if result.evaluation.violations.is_empty() {
-            return Ok(());
-        }
-        let header = record_header(result);
         for violation in &result.evaluation.violations {
-            let mut object = header.clone();
-            object.insert(
-                "decision".into(),
-                Value::from(result.evaluation.decision.name()),
-            );
-            if let Value::Object(fields) = violation_json(violation) {
-                object.extend(fields);
-            }
-            serde_json::to_writer(&mut self.out, &object)?;
+            let v = ViolationView::of(violation);
+            let line = Line {
+                action: v.action,
+                actual: v.actual,
+                decision: result.evaluation.decision,
+                expected: v.expected,
+                field: v.field,
+                line: result.line,
+                message: v.message,
+                policy: v.policy,
+                record: result.record,
+                rule: v.rule,
+                session_id: result.session_id.as_deref(),
+                severity: v.severity,
+                source: &result.source,
+                target: result.target.as_deref(),
+                waived_by: v.waived_by,
+                waiver_reason: v.waiver_reason,
+            };
+            serde_json::to_writer(&mut self.out, &line)?;
             self.out.write_all(b"\n")?;
         }
         Ok(())

@@ -1,0 +1,178 @@
+//! Generates a deterministic, realistic session export for benchmarks and scale tests.
+//!
+//! ```sh
+//! cargo run --release --example generate -- 1000000 > sessions.jsonl
+//! cargo run --release --example generate -- 1000000 --document > sessions.json
+//! ```
+//!
+//! Records look like the AWS CLI v2 prints them: ISO-8601 timestamps with a local offset and six
+//! fraction digits, SSO and automation owners, JIT and standard sessions, about 485 bytes each
+//! as JSON Lines. The same count and seed always give the same bytes.
+
+use std::io::{self, BufWriter, Write};
+
+/// xorshift64*: tiny, fast and stable across platforms, which is all a generator needs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn hex(&mut self, digits: usize) -> String {
+        (0..digits).map(|_| char::from_digit(self.below(16) as u32, 16).unwrap_or('0')).collect()
+    }
+}
+
+const USERS: &[&str] = &[
+    "alex.kim", "lee.ng", "sam.oduya", "priya.nair", "mara.lind", "tomasz.wojcik", "ines.garcia",
+    "kofi.mensah", "yuki.sato", "olga.petrova", "ravi.shah", "emma.brown",
+];
+const SSO_ROLES: &[&str] = &[
+    "AWSReservedSSO_Developer_5f1c2e9a0b7d3c41",
+    "AWSReservedSSO_PlatformEngineer_8d2e41f0c7a9b365",
+    "AWSReservedSSO_ReadOnly_1a2b3c4d5e6f7081",
+];
+const DOCUMENTS: &[&str] = &[
+    "SSM-SessionManagerRunShell",
+    "SSM-SessionManagerRunShell",
+    "SSM-SessionManagerRunShell",
+    "AWS-StartPortForwardingSession",
+    "AWS-StartSSHSession",
+    "AWS-StartInteractiveCommand",
+];
+const REASONS: &[&str] = &[
+    "INC-4410 disk pressure on build agent",
+    "CHG-90211 deploy hotfix",
+    "CHG-90342 rotate TLS certificates",
+    "INC-4502 investigate elevated 5xx",
+    "debugging flaky integration test",
+];
+const CAPS: &[&str] = &["20", "30", "60", "60", "120", "240", "480"];
+const OFFSETS: &[&str] = &["-05:00", "-04:00", "+00:00", "+01:00", "+05:30"];
+
+fn main() -> io::Result<()> {
+    let mut count: u64 = 100_000;
+    let mut document = false;
+    let mut seed: u64 = 0x5eed_5e55_1017;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--document" => document = true,
+            "--seed" => seed = args.next().and_then(|s| s.parse().ok()).unwrap_or(seed),
+            n => count = n.replace('_', "").parse().unwrap_or(count),
+        }
+    }
+    let mut rng = Rng(seed | 1);
+    let targets: Vec<String> = (0..2_000)
+        .map(|i| match i % 10 {
+            0 => format!("mi-0{}", rng.hex(16)),
+            1 => format!("ecs:checkout-prod_{}_{}-{}", rng.hex(32), rng.hex(32), rng.below(9_999_999_999)),
+            _ => format!("i-0{}", rng.hex(16)),
+        })
+        .collect();
+
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    if document {
+        out.write_all(b"{\n    \"Sessions\": [\n")?;
+    }
+    // 2026-01-01T00:00:00Z, plus up to a year.
+    let base: u64 = 1_767_225_600;
+    for n in 0..count {
+        let user = rng.pick(USERS);
+        let (owner, session_user) = match rng.below(100) {
+            0..=84 => (format!("arn:aws:sts::210987654321:assumed-role/{}/{user}@example.org", rng.pick(SSO_ROLES)), user.to_owned()),
+            85..=94 => ("arn:aws:sts::210987654321:assumed-role/CiRunner/ci-runner".to_owned(), "ci-runner".to_owned()),
+            95..=97 => (format!("arn:aws:iam::210987654321:user/{user}"), user.to_owned()),
+            _ => (format!("arn:aws:sts::210987654321:assumed-role/BreakGlassAdmin/{user}@example.org"), user.to_owned()),
+        };
+        let jit = rng.chance(30);
+        let start = base + rng.below(365 * 86_400);
+        let cap = rng.pick(CAPS);
+        let cap_minutes: u64 = cap.parse().unwrap_or(60);
+        let ended = rng.chance(92);
+        let length = rng.below(cap_minutes * 60 * 5 / 4 + 1);
+        let offset = rng.pick(OFFSETS);
+        let mut record = format!(
+            "{{\"SessionId\":\"{session_user}-{}\",\"Target\":\"{}\",\"Status\":\"{}\",\"StartDate\":\"{}\"",
+            rng.hex(17),
+            targets[rng.below(targets.len() as u64) as usize],
+            if ended { "Terminated" } else { "Connected" },
+            iso(start, rng.below(1_000_000), offset),
+        );
+        if ended {
+            record.push_str(&format!(",\"EndDate\":\"{}\"", iso(start + length, rng.below(1_000_000), offset)));
+        }
+        record.push_str(&format!(",\"DocumentName\":\"{}\",\"Owner\":\"{owner}\"", rng.pick(DOCUMENTS)));
+        if jit && rng.chance(90) {
+            record.push_str(&format!(",\"Reason\":\"{}\"", rng.pick(REASONS)));
+        }
+        record.push_str(&format!(
+            ",\"MaxSessionDuration\":\"{cap}\",\"AccessType\":\"{}\"",
+            if jit { "JustInTime" } else { "Standard" }
+        ));
+        if rng.chance(80) {
+            record.push_str(&format!(
+                ",\"OutputUrl\":{{\"S3OutputUrl\":\"https://s3.amazonaws.com/session-logs-210987654321/{session_user}.log\"}}"
+            ));
+        }
+        record.push('}');
+        if document {
+            let comma = if n + 1 < count { "," } else { "" };
+            writeln!(out, "        {record}{comma}")?;
+        } else {
+            writeln!(out, "{record}")?;
+        }
+    }
+    if document {
+        out.write_all(b"    ]\n}\n")?;
+    }
+    out.flush()
+}
+
+/// `2026-03-08T01:52:10.204000-05:00`: the instant written at a fixed offset, as CLI v2 does.
+fn iso(epoch: u64, micros: u64, offset: &str) -> String {
+    let sign: i64 = if offset.starts_with('-') { -1 } else { 1 };
+    let hours: i64 = offset[1..3].parse().unwrap_or(0);
+    let minutes: i64 = offset[4..6].parse().unwrap_or(0);
+    let local = epoch as i64 + sign * (hours * 3600 + minutes * 60);
+    let days = local.div_euclid(86_400);
+    let seconds = local.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}{offset}",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
