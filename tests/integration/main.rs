@@ -1,0 +1,18 @@
+//! The project's tests of the engine and the command line, in one binary so there is one link
+//! step: operators, evaluation, inputs, the CLI's outputs and exit codes, and diagnostics.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod cli;
+mod diagnostics;
+mod evaluation;
+mod hook;
+mod inputs;
+mod operators;
+mod reports;
+mod support;
