@@ -12,6 +12,7 @@
 use std::io::{self, BufWriter, Write};
 
 /// xorshift64*: tiny, fast and stable across platforms, which is all a generator needs.
+#[derive(Debug)]
 struct Rng(u64);
 
 impl Rng {
@@ -66,35 +67,29 @@ const REASONS: &[&str] = &[
 const CAPS: &[&str] = &["20", "30", "60", "60", "120", "240", "480"];
 const OFFSETS: &[&str] = &["-05:00", "-04:00", "+00:00", "+01:00", "+05:30"];
 
-fn main() -> io::Result<()> {
-    let mut count: u64 = 100_000;
-    let mut document = false;
-    let mut seed: u64 = 0x5eed_5e55_1017;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--document" => document = true,
-            "--seed" => seed = args.next().and_then(|s| s.parse().ok()).unwrap_or(seed),
-            n => count = n.replace('_', "").parse().unwrap_or(count),
-        }
-    }
-    let mut rng = Rng(seed | 1);
-    let targets: Vec<String> = (0..2_000)
-        .map(|i| match i % 10 {
-            0 => format!("mi-0{}", rng.hex(16)),
-            1 => format!("ecs:checkout-prod_{}_{}-{}", rng.hex(32), rng.hex(32), rng.below(9_999_999_999)),
-            _ => format!("i-0{}", rng.hex(16)),
-        })
-        .collect();
+/// Produces records one after another; the same seed gives the same records.
+#[derive(Debug)]
+pub struct Generator {
+    rng: Rng,
+    targets: Vec<String>,
+}
 
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    if document {
-        out.write_all(b"{\n    \"Sessions\": [\n")?;
+impl Generator {
+    pub fn new(seed: u64) -> Self {
+        let mut rng = Rng(seed | 1);
+        let targets = (0..2_000)
+            .map(|i| match i % 10 {
+                0 => format!("mi-0{}", rng.hex(16)),
+                1 => format!("ecs:checkout-prod_{}_{}-{}", rng.hex(32), rng.hex(32), rng.below(9_999_999_999)),
+                _ => format!("i-0{}", rng.hex(16)),
+            })
+            .collect();
+        Self { rng, targets }
     }
-    // 2026-01-01T00:00:00Z, plus up to a year.
-    let base: u64 = 1_767_225_600;
-    for n in 0..count {
+
+    /// One Session as compact JSON.
+    pub fn record(&mut self) -> String {
+        let rng = &mut self.rng;
         let user = rng.pick(USERS);
         let (owner, session_user) = match rng.below(100) {
             0..=84 => (format!("arn:aws:sts::210987654321:assumed-role/{}/{user}@example.org", rng.pick(SSO_ROLES)), user.to_owned()),
@@ -103,16 +98,17 @@ fn main() -> io::Result<()> {
             _ => (format!("arn:aws:sts::210987654321:assumed-role/BreakGlassAdmin/{user}@example.org"), user.to_owned()),
         };
         let jit = rng.chance(30);
-        let start = base + rng.below(365 * 86_400);
+        // 2026-01-01T00:00:00Z, plus up to a year.
+        let start = 1_767_225_600 + rng.below(365 * 86_400);
         let cap = rng.pick(CAPS);
         let cap_minutes: u64 = cap.parse().unwrap_or(60);
         let ended = rng.chance(92);
         let length = rng.below(cap_minutes * 60 * 5 / 4 + 1);
         let offset = rng.pick(OFFSETS);
+        let target = &self.targets[rng.below(self.targets.len() as u64) as usize];
         let mut record = format!(
-            "{{\"SessionId\":\"{session_user}-{}\",\"Target\":\"{}\",\"Status\":\"{}\",\"StartDate\":\"{}\"",
+            "{{\"SessionId\":\"{session_user}-{}\",\"Target\":\"{target}\",\"Status\":\"{}\",\"StartDate\":\"{}\"",
             rng.hex(17),
-            targets[rng.below(targets.len() as u64) as usize],
             if ended { "Terminated" } else { "Connected" },
             iso(start, rng.below(1_000_000), offset),
         );
@@ -133,6 +129,33 @@ fn main() -> io::Result<()> {
             ));
         }
         record.push('}');
+        record
+    }
+}
+
+/// The default seed, so that every run of the benches sees the same records.
+pub const SEED: u64 = 0x5eed_5e55_1017;
+
+fn main() -> io::Result<()> {
+    let mut count: u64 = 100_000;
+    let mut document = false;
+    let mut seed = SEED;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--document" => document = true,
+            "--seed" => seed = args.next().and_then(|s| s.parse().ok()).unwrap_or(seed),
+            n => count = n.replace('_', "").parse().unwrap_or(count),
+        }
+    }
+    let mut generator = Generator::new(seed);
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    if document {
+        out.write_all(b"{\n    \"Sessions\": [\n")?;
+    }
+    for n in 0..count {
+        let record = generator.record();
         if document {
             let comma = if n + 1 < count { "," } else { "" };
             writeln!(out, "        {record}{comma}")?;
