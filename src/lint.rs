@@ -422,11 +422,26 @@ impl<'p> Linter<'p> {
             },
             Ok(ParsedRecord::OtherEvent { .. }) => Outcome::Skipped,
             Err(error) => {
+                // Positions inside the record become positions in the input. A record's first
+                // line may start after indentation the framer skipped, so a column is given only
+                // for the lines after it; on the first line it is told relative to the record.
                 let within = error.line() as u64;
+                let (column, message) = if within > 1 {
+                    (Some(error.column() as u64), error.problem().to_owned())
+                } else {
+                    (
+                        None,
+                        format!(
+                            "{} (at character {} of the record)",
+                            error.problem(),
+                            error.column()
+                        ),
+                    )
+                };
                 Outcome::Error {
                     line: frame.line + within.saturating_sub(1),
-                    column: None,
-                    message: error.to_string(),
+                    column,
+                    message,
                 }
             }
         }

@@ -65,6 +65,20 @@ impl RecordError {
         }
     }
 
+    /// The column within that line, 1-based.
+    pub fn column(&self) -> usize {
+        match self {
+            Self::Malformed { column, .. } => *column,
+        }
+    }
+
+    /// What is wrong, without the position.
+    pub fn problem(&self) -> &str {
+        match self {
+            Self::Malformed { message, .. } => message,
+        }
+    }
+
     fn from_json(error: serde_json::Error) -> Self {
         let text = error.to_string();
         // serde_json appends " at line L column C"; the location is kept as fields instead.

@@ -1,7 +1,7 @@
 //! `glob`/`not_glob` (parsed by globset, compiled once into one regex set per condition) and
 //! `matches`/`not_matches` (regex, compiled once).
 
-use globset::GlobBuilder;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use marked_yaml::Node;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, HirKind, Look};
@@ -12,9 +12,18 @@ use crate::compile::Compiler;
 /// Glob patterns; a value matches when any pattern matches all of it.
 #[derive(Debug, Clone)]
 pub(crate) struct Globs {
-    set: RegexSet,
+    set: GlobMatcher,
     pub(super) negated: bool,
     patterns: Vec<String>,
+}
+
+/// How globs are matched. globset matches bytes: where patterns have only literals, `*` and
+/// `{a,b}`, bytes and characters agree, and globset's strategies (literal, prefix, suffix)
+/// are the cheapest to build and run. `?` and classes need characters, hence a Unicode regex.
+#[derive(Debug, Clone)]
+enum GlobMatcher {
+    Bytes(GlobSet),
+    Chars(RegexSet),
 }
 
 impl Globs {
@@ -33,6 +42,7 @@ impl Globs {
             return None;
         }
         let mut regexes = Vec::new();
+        let mut globs = GlobSetBuilder::new();
         let mut patterns = Vec::new();
         let mut ok = true;
         for node in nodes {
@@ -48,6 +58,7 @@ impl Globs {
             {
                 Ok(glob) => {
                     regexes.push(unicode_regex(glob.regex()));
+                    globs.add(glob);
                     patterns.push(pattern.to_owned());
                 }
                 Err(error) => {
@@ -62,18 +73,28 @@ impl Globs {
                 }
             }
         }
-        let set = match RegexSetBuilder::new(&regexes)
-            .dot_matches_new_line(true)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-        {
+        let by_bytes = patterns.iter().all(|p| !p.contains(['?', '[']));
+        let built = if by_bytes {
+            globs
+                .build()
+                .map(GlobMatcher::Bytes)
+                .map_err(|e| e.to_string())
+        } else {
+            RegexSetBuilder::new(&regexes)
+                .dot_matches_new_line(true)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map(GlobMatcher::Chars)
+                .map_err(|e| e.to_string())
+        };
+        let set = match built {
             Ok(set) => set,
             Err(error) => {
                 cx.error_at(
                     arg,
                     LoadError::InvalidGlob {
                         pattern: patterns.join(", "),
-                        error: error.to_string(),
+                        error,
                     },
                 );
                 return None;
@@ -87,7 +108,10 @@ impl Globs {
     }
 
     pub(super) fn is_match(&self, text: &str) -> bool {
-        self.set.is_match(text)
+        match &self.set {
+            GlobMatcher::Bytes(set) => set.is_match(text),
+            GlobMatcher::Chars(set) => set.is_match(text),
+        }
     }
 
     pub(super) fn expected(&self) -> String {
