@@ -93,7 +93,11 @@ pub fn compile(sources: &SourceMap, now: Timestamp) -> Result<Compiled, Vec<Diag
         set.policies.push(policy);
         set.rules.extend(rules);
     }
-    let diagnostics = cx.diagnostics;
+    let mut diagnostics = cx.diagnostics;
+    // In reading order: by file (in load order), line and column; problems without a
+    // position (a file that cannot be read) first. The sort is stable, so problems at one
+    // place keep the order they were found in.
+    diagnostics.sort_by_key(|d| d.location.map(|at| (at.source, at.line, at.column)));
     if diagnostics.iter().any(|d| d.level == Level::Error) {
         Err(diagnostics)
     } else {
@@ -240,7 +244,15 @@ impl Compiler<'_> {
                 None
             }
             (None, None) => {
-                self.error_at_map(map, LoadError::RequireXorCases { found: "neither" });
+                // A misspelt `require` or `cases` is already reported with its suggestion;
+                // saying that the rule lacks both would only repeat it.
+                let misspelt = map.keys().any(|key| {
+                    !RULE_KEYS.contains(&key.as_str())
+                        && closest(key.as_str(), ["require", "cases"]).is_some()
+                });
+                if !misspelt {
+                    self.error_at_map(map, LoadError::RequireXorCases { found: "neither" });
+                }
                 None
             }
         };
@@ -630,7 +642,12 @@ impl Compiler<'_> {
         context: &'static str,
     ) -> Option<&'n Node> {
         let node = map.get_node(key);
-        if node.is_none() {
+        // A misspelling of the key is reported where it stands, with the key as its suggestion.
+        let misspelt = || {
+            map.keys()
+                .any(|k| k.as_str() != key && closest(k.as_str(), [key]).is_some())
+        };
+        if node.is_none() && !misspelt() {
             self.error_at_map(map, LoadError::MissingKey { key, context });
         }
         node
