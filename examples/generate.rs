@@ -55,7 +55,6 @@ const DOCUMENTS: &[&str] = &[
     "SSM-SessionManagerRunShell",
     "AWS-StartPortForwardingSession",
     "AWS-StartSSHSession",
-    "AWS-StartInteractiveCommand",
 ];
 const REASONS: &[&str] = &[
     "INC-4410 disk pressure on build agent",
@@ -64,7 +63,10 @@ const REASONS: &[&str] = &[
     "INC-4502 investigate elevated 5xx",
     "debugging flaky integration test",
 ];
-const CAPS: &[&str] = &["20", "30", "60", "60", "120", "240", "480"];
+/// Caps as an organisation sets them: short on managed instances and containers.
+const CAPS_INSTANCE: &[&str] = &["60", "60", "120", "240"];
+const CAPS_MANAGED: &[&str] = &["30", "60"];
+const CAPS_CONTAINER: &[&str] = &["15", "30"];
 const OFFSETS: &[&str] = &["-05:00", "-04:00", "+00:00", "+01:00", "+05:30"];
 
 /// Produces records one after another; the same seed gives the same records.
@@ -91,21 +93,36 @@ impl Generator {
     pub fn record(&mut self) -> String {
         let rng = &mut self.rng;
         let user = rng.pick(USERS);
+        // Most sessions comply, as they do where a policy is in force: about one record in
+        // twelve breaks one of the five benchmark rules.
         let (owner, session_user) = match rng.below(100) {
-            0..=84 => (format!("arn:aws:sts::210987654321:assumed-role/{}/{user}@example.org", rng.pick(SSO_ROLES)), user.to_owned()),
-            85..=94 => ("arn:aws:sts::210987654321:assumed-role/CiRunner/ci-runner".to_owned(), "ci-runner".to_owned()),
-            95..=97 => (format!("arn:aws:iam::210987654321:user/{user}"), user.to_owned()),
+            0..=87 => (format!("arn:aws:sts::210987654321:assumed-role/{}/{user}@example.org", rng.pick(SSO_ROLES)), user.to_owned()),
+            88..=97 => ("arn:aws:sts::210987654321:assumed-role/CiRunner/ci-runner".to_owned(), "ci-runner".to_owned()),
+            98 => (format!("arn:aws:iam::210987654321:user/{user}"), user.to_owned()),
             _ => (format!("arn:aws:sts::210987654321:assumed-role/BreakGlassAdmin/{user}@example.org"), user.to_owned()),
         };
         let jit = rng.chance(30);
         // 2026-01-01T00:00:00Z, plus up to a year.
         let start = 1_767_225_600 + rng.below(365 * 86_400);
-        let cap = rng.pick(CAPS);
+        let target = self.targets[rng.below(self.targets.len() as u64) as usize].clone();
+        let cap = if rng.chance(2) {
+            "480"
+        } else if target.starts_with("mi-") {
+            rng.pick(CAPS_MANAGED)
+        } else if target.starts_with("ecs:") {
+            rng.pick(CAPS_CONTAINER)
+        } else {
+            rng.pick(CAPS_INSTANCE)
+        };
         let cap_minutes: u64 = cap.parse().unwrap_or(60);
         let ended = rng.chance(92);
-        let length = rng.below(cap_minutes * 60 * 5 / 4 + 1);
+        let length = if rng.chance(3) {
+            cap_minutes * 60 + rng.below(cap_minutes * 15 + 1)
+        } else {
+            rng.below(cap_minutes * 60 + 1)
+        };
         let offset = rng.pick(OFFSETS);
-        let target = &self.targets[rng.below(self.targets.len() as u64) as usize];
+        let document = if rng.chance(2) { "AWS-StartInteractiveCommand" } else { rng.pick(DOCUMENTS) };
         let mut record = format!(
             "{{\"SessionId\":\"{session_user}-{}\",\"Target\":\"{target}\",\"Status\":\"{}\",\"StartDate\":\"{}\"",
             rng.hex(17),
@@ -115,8 +132,8 @@ impl Generator {
         if ended {
             record.push_str(&format!(",\"EndDate\":\"{}\"", iso(start + length, rng.below(1_000_000), offset)));
         }
-        record.push_str(&format!(",\"DocumentName\":\"{}\",\"Owner\":\"{owner}\"", rng.pick(DOCUMENTS)));
-        if jit && rng.chance(90) {
+        record.push_str(&format!(",\"DocumentName\":\"{document}\",\"Owner\":\"{owner}\""));
+        if jit && rng.chance(97) {
             record.push_str(&format!(",\"Reason\":\"{}\"", rng.pick(REASONS)));
         }
         record.push_str(&format!(

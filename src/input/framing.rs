@@ -580,8 +580,11 @@ impl Scanner {
             // The whole line, as read ahead, not just the value: otherwise how far the read-ahead
             // got could decide between framing and scanning.
             || line.len() > self.limit
-            || self.sessions_key.find(value).is_some()
-            || self.records_key.find(value).is_some()
+            // Record arrays are arrays: a line without `[` (every plain Session) needs no
+            // search for their keys.
+            || (memchr(b'[', value).is_some()
+                && (self.sessions_key.find(value).is_some()
+                    || self.records_key.find(value).is_some()))
         {
             return WholeLine::Scan;
         }

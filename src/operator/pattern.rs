@@ -22,8 +22,49 @@ pub(crate) struct Globs {
 /// are the cheapest to build and run. `?` and classes need characters, hence a Unicode regex.
 #[derive(Debug, Clone)]
 enum GlobMatcher {
+    /// Every pattern is a literal with at most a leading or trailing `*` (`i-0prod*`, `*-prod`):
+    /// a comparison per pattern, the cheapest matcher of all.
+    Affixes(Vec<Affix>),
     Bytes(GlobSet),
     Chars(RegexSet),
+}
+
+#[derive(Debug, Clone)]
+enum Affix {
+    Any,
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+}
+
+impl Affix {
+    /// The affix a pattern is, if it is one.
+    fn of(pattern: &str) -> Option<Affix> {
+        let is_literal = |text: &str| !text.contains(['*', '?', '[', ']', '{', '}', '\\']);
+        if pattern == "*" {
+            return Some(Affix::Any);
+        }
+        if let Some(prefix) = pattern.strip_suffix('*')
+            && is_literal(prefix)
+        {
+            return Some(Affix::Prefix(prefix.to_owned()));
+        }
+        if let Some(suffix) = pattern.strip_prefix('*')
+            && is_literal(suffix)
+        {
+            return Some(Affix::Suffix(suffix.to_owned()));
+        }
+        is_literal(pattern).then(|| Affix::Exact(pattern.to_owned()))
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        match self {
+            Affix::Any => true,
+            Affix::Exact(literal) => text == literal,
+            Affix::Prefix(prefix) => text.starts_with(prefix.as_str()),
+            Affix::Suffix(suffix) => text.ends_with(suffix.as_str()),
+        }
+    }
 }
 
 impl Globs {
@@ -73,8 +114,11 @@ impl Globs {
                 }
             }
         }
+        let affixes: Option<Vec<Affix>> = patterns.iter().map(|p| Affix::of(p)).collect();
         let by_bytes = patterns.iter().all(|p| !p.contains(['?', '[']));
-        let built = if by_bytes {
+        let built = if let Some(affixes) = affixes {
+            Ok(GlobMatcher::Affixes(affixes))
+        } else if by_bytes {
             globs
                 .build()
                 .map(GlobMatcher::Bytes)
@@ -109,6 +153,7 @@ impl Globs {
 
     pub(super) fn is_match(&self, text: &str) -> bool {
         match &self.set {
+            GlobMatcher::Affixes(affixes) => affixes.iter().any(|a| a.matches(text)),
             GlobMatcher::Bytes(set) => set.is_match(text),
             GlobMatcher::Chars(set) => set.is_match(text),
         }
@@ -358,6 +403,39 @@ mod tests {
             "^a{2,}$",
         ] {
             both(pattern, &texts);
+        }
+    }
+
+    #[test]
+    fn affix_globs_match_as_globset_does() {
+        let texts = [
+            "",
+            "i-0prod1",
+            "i-0prod",
+            "i-0dev",
+            "x-prod",
+            "prod",
+            "ecs:a",
+            "ECS:a",
+            "i-0prod/x",
+        ];
+        for pattern in ["*", "i-0prod*", "*-prod", "ecs:*", "exact", "i-0prod"] {
+            let affix = Affix::of(pattern).expect("an affix");
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(false)
+                .build()
+                .unwrap()
+                .compile_matcher();
+            for text in texts {
+                assert_eq!(
+                    affix.matches(text),
+                    glob.is_match(text),
+                    "{pattern} on {text:?}"
+                );
+            }
+        }
+        for pattern in ["i-*-prod", "a?", "[ab]*", "{a,b}*", "*a*", "a\\*"] {
+            assert!(Affix::of(pattern).is_none(), "{pattern}");
         }
     }
 
