@@ -321,6 +321,8 @@ impl<'p> Linter<'p> {
         let (work_tx, work_rx) = mpsc::sync_channel::<Work>(depth);
         let work_rx = Mutex::new(work_rx);
         let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Outcome<'p>>)>(depth);
+        // Emptied batches go back to the reader, so their buffers are allocated once.
+        let (free_tx, free_rx) = mpsc::sync_channel::<Batch>(depth + self.jobs);
         let cancelled = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let cancelled = &cancelled;
@@ -330,7 +332,7 @@ impl<'p> Linter<'p> {
                     if cancelled.load(Ordering::Relaxed) {
                         return;
                     }
-                    let mut batch = Batch::default();
+                    let mut batch = free_rx.try_recv().unwrap_or_default();
                     let work = match framer.next_batch(&mut batch, BATCH_RECORDS) {
                         Ok(true) => Work::Batch(sequence, batch),
                         Ok(false) => return,
@@ -346,6 +348,7 @@ impl<'p> Linter<'p> {
             for _ in 0..self.jobs {
                 let work_rx = &work_rx;
                 let done_tx = done_tx.clone();
+                let free_tx = free_tx.clone();
                 scope.spawn(move || {
                     loop {
                         let work = match work_rx.lock() {
@@ -353,14 +356,16 @@ impl<'p> Linter<'p> {
                             Err(_) => return,
                         };
                         let (sequence, outcomes) = match work {
-                            Ok(Work::Batch(sequence, batch)) => (
-                                sequence,
-                                batch
+                            Ok(Work::Batch(sequence, batch)) => {
+                                let outcomes = batch
                                     .items
                                     .iter()
                                     .map(|item| self.evaluate_item(&batch, item))
-                                    .collect(),
-                            ),
+                                    .collect();
+                                // A full return queue means enough spares: drop this one.
+                                let _ = free_tx.try_send(batch);
+                                (sequence, outcomes)
+                            }
                             Ok(Work::Failed(sequence, error)) => (
                                 sequence,
                                 vec![Outcome::Stopped(format!("reading stopped: {error}"))],
@@ -374,6 +379,7 @@ impl<'p> Linter<'p> {
                 });
             }
             drop(done_tx);
+            drop(free_tx);
             let mut done = done_rx.into_iter();
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
