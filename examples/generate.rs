@@ -28,7 +28,7 @@ impl Rng {
     }
 
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
+        items.get(self.below(items.len() as u64) as usize).copied().unwrap_or_default()
     }
 
     fn chance(&mut self, percent: u64) -> bool {
@@ -104,7 +104,7 @@ impl Generator {
         let jit = rng.chance(30);
         // 2026-01-01T00:00:00Z, plus up to a year.
         let start = 1_767_225_600 + rng.below(365 * 86_400);
-        let target = self.targets[rng.below(self.targets.len() as u64) as usize].clone();
+        let target = self.targets.get(rng.below(self.targets.len() as u64) as usize).cloned().unwrap_or_default();
         let cap = if rng.chance(2) {
             "480"
         } else if target.starts_with("mi-") {
@@ -189,8 +189,8 @@ fn main() -> io::Result<()> {
 /// `2026-03-08T01:52:10.204000-05:00`: the instant written at a fixed offset, as CLI v2 does.
 fn iso(epoch: u64, micros: u64, offset: &str) -> String {
     let sign: i64 = if offset.starts_with('-') { -1 } else { 1 };
-    let hours: i64 = offset[1..3].parse().unwrap_or(0);
-    let minutes: i64 = offset[4..6].parse().unwrap_or(0);
+    let hours: i64 = offset.get(1..3).and_then(|h| h.parse().ok()).unwrap_or(0);
+    let minutes: i64 = offset.get(4..6).and_then(|m| m.parse().ok()).unwrap_or(0);
     let local = epoch as i64 + sign * (hours * 3600 + minutes * 60);
     let days = local.div_euclid(86_400);
     let seconds = local.rem_euclid(86_400);
