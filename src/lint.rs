@@ -30,6 +30,9 @@ pub struct RecordResult<'p> {
     pub owner: Option<String>,
     pub start: Option<Timestamp>,
     pub evaluation: Evaluation<'p>,
+    /// The same session under the baseline set, when the linter has one (see
+    /// [`Linter::with_baseline`]).
+    pub baseline: Option<Evaluation<'p>>,
 }
 
 /// A record, or a whole input, that could not be read.
@@ -176,6 +179,8 @@ pub struct Linter<'p> {
     /// Where to add the bytes read (after decompression), for progress displays.
     bytes_read: Option<Arc<AtomicU64>>,
     identify_all: bool,
+    /// A second set each session is also evaluated under, on the same parse.
+    baseline: Option<&'p CompiledPolicySet>,
 }
 
 /// What one frame became, before record numbers are given out.
@@ -199,6 +204,7 @@ struct Evaluated<'p> {
     owner: Option<String>,
     start: Option<Timestamp>,
     evaluation: Evaluation<'p>,
+    baseline: Option<Evaluation<'p>>,
 }
 
 /// Work handed from the reader to the evaluators, numbered so results can be put back in order.
@@ -216,6 +222,7 @@ impl<'p> Linter<'p> {
             jobs: jobs.max(1),
             bytes_read: None,
             identify_all: true,
+            baseline: None,
         }
     }
 
@@ -455,17 +462,21 @@ impl<'p> Linter<'p> {
 
     fn evaluate(&self, session: &Session<'_>) -> Evaluated<'p> {
         let evaluation = self.set.evaluate(session, self.now);
+        let baseline = self.evaluate_baseline(session);
         let start = match session.instant(Field::StartDate) {
             Read::Value(start) => Some(start),
             _ => None,
         };
-        if !self.identify_all && evaluation.violations.is_empty() {
+        let clean = evaluation.violations.is_empty()
+            && baseline.as_ref().is_none_or(|b| b.violations.is_empty());
+        if !self.identify_all && clean {
             return Evaluated {
                 session_id: None,
                 target: None,
                 owner: None,
                 start,
                 evaluation,
+                baseline,
             };
         }
         let text = |field| match session.text(field) {
@@ -478,7 +489,24 @@ impl<'p> Linter<'p> {
             owner: text(Field::Owner),
             start,
             evaluation,
+            baseline,
         }
+    }
+}
+
+// ---------------------------------------------------------------- a baseline set (for `diff`)
+
+impl<'p> Linter<'p> {
+    /// Also evaluates every session under `baseline`, on the same parse, and hands that
+    /// evaluation to the reporter as [`RecordResult::baseline`]. `diff` compares the two;
+    /// the run's [`Summary`] still counts the main set only.
+    pub fn with_baseline(mut self, baseline: &'p CompiledPolicySet) -> Self {
+        self.baseline = Some(baseline);
+        self
+    }
+
+    fn evaluate_baseline(&self, session: &Session<'_>) -> Option<Evaluation<'p>> {
+        self.baseline.map(|set| set.evaluate(session, self.now))
     }
 }
 
@@ -518,6 +546,7 @@ impl Emitter {
                         owner: evaluated.owner,
                         start: evaluated.start,
                         evaluation: evaluated.evaluation,
+                        baseline: evaluated.baseline,
                     })?;
                 }
                 Ok(())

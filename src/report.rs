@@ -228,6 +228,7 @@ mod tests {
             owner: None,
             start: start.and_then(|s| Timestamp::parse(s).ok()),
             evaluation: compiled.set.evaluate(&session, Timestamp::from_micros(0)),
+            baseline: None,
         }
     }
 

@@ -1,0 +1,205 @@
+//! `ssm-guard diff`: evaluate records under two policy sets in one pass and report the records
+//! whose decision or broken rules change, with exit codes for CI.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use ssm_guard::diff::{DiffFormat, DiffReporter, DiffSummary, PolicyRef, PolicyRefError};
+use ssm_guard::input::InputSource;
+use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
+use ssm_guard::{Compiled, SourceMap, Timestamp};
+
+use super::exit;
+use super::policies::{ErrorFormat, parse_now, print_diagnostics, use_color};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The policies before the change: a file or folder, `builtin` (or `default`) for the
+    /// embedded default set, or `REV:PATH`, a file or folder at a git revision of the current
+    /// repository (read through git, no checkout), e.g. `origin/main:policies`.
+    #[arg(long, value_name = "POLICIES")]
+    from: String,
+    /// The policies after the change, in the same forms as `--from`.
+    #[arg(long, value_name = "POLICIES")]
+    to: String,
+    /// The output format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Which changes make the exit code 1: stricter decisions, laxer ones, or any change
+    /// (rules that appear or disappear with the same decision included).
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    fail_on: FailOn,
+    /// The evaluation time (RFC 3339): ends active sessions' Duration. Default: the clock.
+    #[arg(long, value_name = "TS", value_parser = parse_now)]
+    now: Option<Timestamp>,
+    /// Worker threads for evaluation (default: all cores); output is identical for every N.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// How problems in the policies are printed.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+    /// Files to compare on (JSON, JSON Lines, CloudTrail, gzip); none or `-` reads standard input.
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Tighten,
+    Loosen,
+    Any,
+}
+
+pub fn run(args: Args) -> u8 {
+    let now = args.now.unwrap_or_else(Timestamp::now);
+    let stderr = std::io::stderr();
+    let color = use_color(&stderr);
+    let mut err = stderr.lock();
+    // Both sets are loaded before giving up, so that every problem of both is reported. Only
+    // NEW's warnings are printed: OLD is what is being replaced.
+    let old = load(
+        "--from",
+        &args.from,
+        now,
+        false,
+        args.error_format,
+        &mut err,
+        color,
+    );
+    let new = load(
+        "--to",
+        &args.to,
+        now,
+        true,
+        args.error_format,
+        &mut err,
+        color,
+    );
+    drop(err);
+    let (Some(old), Some(new)) = (old, new) else {
+        return exit::USAGE;
+    };
+
+    let inputs: Vec<InputSource> = if args.inputs.is_empty() {
+        vec![InputSource::Stdin]
+    } else {
+        args.inputs
+            .iter()
+            .map(|p| InputSource::from_arg(p.clone()))
+            .collect()
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let format = match args.format {
+        Format::Text => DiffFormat::Text,
+        Format::Json => DiffFormat::Json,
+        Format::Jsonl => DiffFormat::Jsonl,
+    };
+    let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut reporter = DiffReporter::new(out, format, &args.from, &args.to);
+    // A change needs a record's identity only where it broke a rule under either set, which
+    // the linter knows; clean records cost no allocation.
+    let linter = Linter::new(&new.set, now, jobs)
+        .identify_clean_records(false)
+        .with_baseline(&old.set);
+    let result = if format == DiffFormat::Jsonl {
+        // Every line of the output is a change: input errors go to standard error.
+        linter.run(&inputs, &mut ErrorsToStderr(&mut reporter))
+    } else {
+        linter.run(&inputs, &mut reporter)
+    };
+    match (result, reporter.summary()) {
+        (Ok(_), Some(summary)) => exit_code(summary, args.fail_on),
+        (Err(error), _) if error.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        (Err(error), _) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot write the report: {error}");
+            exit::USAGE
+        }
+        (Ok(_), None) => exit::OK,
+    }
+}
+
+/// Gathers and compiles one side, printing its diagnostics; `None` when it does not load.
+fn load(
+    flag: &str,
+    value: &str,
+    now: Timestamp,
+    warnings: bool,
+    format: ErrorFormat,
+    out: &mut dyn Write,
+    color: bool,
+) -> Option<Compiled> {
+    let failed = |out: &mut dyn Write| {
+        let _ = writeln!(out, "error: the policies of {flag} `{value}` do not load");
+    };
+    let sources = match PolicyRef::parse(value).sources() {
+        Ok(sources) => sources,
+        Err(PolicyRefError::Load(diagnostic)) => {
+            print_diagnostics(&SourceMap::new(), &[*diagnostic], format, out, color);
+            failed(out);
+            return None;
+        }
+        Err(PolicyRefError::Git(error)) => {
+            let _ = writeln!(out, "error: {error}");
+            failed(out);
+            return None;
+        }
+    };
+    match ssm_guard::compile(&sources, now) {
+        Ok(compiled) => {
+            if warnings {
+                print_diagnostics(&sources, &compiled.warnings, format, out, color);
+            }
+            Some(compiled)
+        }
+        Err(diagnostics) => {
+            print_diagnostics(&sources, &diagnostics, format, out, color);
+            failed(out);
+            None
+        }
+    }
+}
+
+/// 3 when input was lost (the comparison is incomplete, which matters more), else 1 when a
+/// change of the `--fail-on` direction was found, else 0.
+fn exit_code(summary: &DiffSummary, fail_on: FailOn) -> u8 {
+    if summary.errors > 0 {
+        return exit::INPUT;
+    }
+    let failed = match fail_on {
+        FailOn::Tighten => summary.tighten > 0,
+        FailOn::Loosen => summary.loosen > 0,
+        FailOn::Any => summary.changed > 0,
+    };
+    if failed { exit::FAILED } else { exit::OK }
+}
+
+/// Sends input errors to standard error, one JSON object a line, as `check --format jsonl` does.
+struct ErrorsToStderr<'r, R>(&'r mut R);
+
+impl<'p, R: Reporter<'p>> Reporter<'p> for ErrorsToStderr<'_, R> {
+    fn record(&mut self, result: &RecordResult<'p>) -> std::io::Result<()> {
+        self.0.record(result)
+    }
+
+    fn input_error(&mut self, error: &InputError) -> std::io::Result<()> {
+        let line = serde_json::json!({ "error": error });
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        self.0.input_error(error)
+    }
+
+    fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
+        self.0.finish(summary)
+    }
+}
