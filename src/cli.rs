@@ -1,8 +1,14 @@
 //! The command line: argument parsing and one module per subcommand.
 
 mod check;
+mod diff;
+mod explain;
 mod hook;
+#[cfg(feature = "lambda")]
+mod lambda;
 mod policies;
+mod rules;
+mod schema;
 mod test;
 mod validate;
 
@@ -30,13 +36,26 @@ struct Cli {
 enum Command {
     /// Check session records against policies.
     Check(check::Args),
+    /// Preview a policy change: the records whose decision or broken rules differ between two
+    /// policy sets (folders, files, `builtin`, or `REV:PATH` at a git revision).
+    Diff(diff::Args),
     /// Decide one event from standard input: a Session, a CloudTrail StartSession record, or an
     /// EventBridge event wrapping one.
     Hook(hook::Args),
+    /// Run as an AWS Lambda function (the Runtime API loop), configured by `SSM_GUARD_POLICIES`
+    /// and `SSM_GUARD_MODE`.
+    #[cfg(feature = "lambda")]
+    Lambda(lambda::Args),
     /// Load and compile policies, and report every problem.
     Validate(validate::Args),
     /// Run policy tests (`*.test.yaml`) and report rule coverage.
     Test(test::Args),
+    /// List the rules of the policy set: id, severity, action, description.
+    Rules(rules::Args),
+    /// Explain one rule: description, conditions, waiving exceptions, source and tests.
+    Explain(explain::Args),
+    /// Print the JSON Schema of policy files or test files, for editors.
+    Schema(schema::Args),
 }
 
 /// Parses the arguments and runs the subcommand.
@@ -55,9 +74,15 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Hook(args) => hook::run(args),
+        #[cfg(feature = "lambda")]
+        Command::Lambda(args) => lambda::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(args),
+        Command::Rules(args) => rules::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Schema(args) => schema::run(args),
     };
     ExitCode::from(code)
 }

@@ -40,14 +40,18 @@ pub mod builtin;
 pub mod compile;
 mod condition;
 pub mod diagnostic;
+pub mod diff;
 pub mod hook;
 pub mod input;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod lint;
 mod message;
 pub mod model;
 mod operator;
 pub mod policy;
 pub mod report;
+pub mod schema;
 pub mod source;
 pub mod testing;
 
