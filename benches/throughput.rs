@@ -6,10 +6,18 @@
 //! - check: end-to-end JSON Lines to violations (`check --format jsonl`, one thread), against
 //!   serde_json parsing the same bytes into a typed struct with borrowed strings.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "benches")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "benches"
+)]
 
 #[path = "../examples/generate.rs"]
-#[allow(dead_code, reason = "the bench uses the generator, not its command line")]
+#[allow(
+    dead_code,
+    reason = "the bench uses the generator, not its command line"
+)]
 mod generate;
 
 use std::hint::black_box;
@@ -45,11 +53,24 @@ fn generated_policy(n: usize) -> String {
     let mut text = String::from("policy: generated\nrules:\n");
     for i in 0..n {
         let rule = match i % 5 {
-            0 => format!("    require: {{ DocumentName: [SSM-SessionManagerRunShell, Doc-{i}] }}\n"),
-            1 => format!("    when: {{ Target: {{ glob: \"i-0{i:x}*\" }} }}\n    require: {{ MaxSessionDuration: {{ lte: {} }} }}\n", 30 + i % 400),
-            2 => format!("    require: {{ Owner: {{ matches: '^arn:aws:sts::[0-9]{{12}}:assumed-role/Role{i}/' }} }}\n"),
-            3 => "    when: { AccessType: JustInTime }\n    require: { Reason: { present: true } }\n".to_owned(),
-            _ => format!("    cases:\n      - when: {{ Target: {{ glob: [\"mi-{i}*\", \"ecs:{i}*\"] }} }}\n        require: {{ Duration: {{ lte: {} }} }}\n      - require: {{ Duration: {{ lte: 480 }} }}\n", i % 120 + 1),
+            0 => {
+                format!("    require: {{ DocumentName: [SSM-SessionManagerRunShell, Doc-{i}] }}\n")
+            }
+            1 => format!(
+                "    when: {{ Target: {{ glob: \"i-0{i:x}*\" }} }}\n    require: {{ MaxSessionDuration: {{ lte: {} }} }}\n",
+                30 + i % 400
+            ),
+            2 => format!(
+                "    require: {{ Owner: {{ matches: '^arn:aws:sts::[0-9]{{12}}:assumed-role/Role{i}/' }} }}\n"
+            ),
+            3 => {
+                "    when: { AccessType: JustInTime }\n    require: { Reason: { present: true } }\n"
+                    .to_owned()
+            }
+            _ => format!(
+                "    cases:\n      - when: {{ Target: {{ glob: [\"mi-{i}*\", \"ecs:{i}*\"] }} }}\n        require: {{ Duration: {{ lte: {} }} }}\n      - require: {{ Duration: {{ lte: 480 }} }}\n",
+                i % 120 + 1
+            ),
         };
         text.push_str(&format!("  - id: rule-{i}\n{rule}"));
     }
@@ -66,7 +87,9 @@ fn bench_compile(c: &mut Criterion) {
     sources.add("generated.yaml", generated_policy(1_000));
     assert_eq!(compile(&sources, now()).unwrap().set.rules().len(), 1_000);
     group.sample_size(20);
-    group.bench_function("1000 generated rules", |b| b.iter(|| compile(black_box(&sources), now()).unwrap()));
+    group.bench_function("1000 generated rules", |b| {
+        b.iter(|| compile(black_box(&sources), now()).unwrap())
+    });
     group.finish();
 }
 
@@ -83,15 +106,28 @@ fn hard_coded(session: &Session<'_>, now: Timestamp, owner: &regex::Regex) -> us
         _ => None,
     };
     let mut violations = 0;
-    if text(Field::AccessType) == Some("JustInTime") && text(Field::Reason).is_none_or(|r| r.trim().is_empty()) {
+    if text(Field::AccessType) == Some("JustInTime")
+        && text(Field::Reason).is_none_or(|r| r.trim().is_empty())
+    {
         violations += 1;
     }
     let target = text(Field::Target).unwrap_or("");
-    let cap = if target.starts_with("mi-") { 60.0 } else if target.starts_with("ecs:") { 30.0 } else { 240.0 };
+    let cap = if target.starts_with("mi-") {
+        60.0
+    } else if target.starts_with("ecs:") {
+        30.0
+    } else {
+        240.0
+    };
     if number(Field::MaxSessionDuration).is_none_or(|m| m > cap) {
         violations += 1;
     }
-    if !matches!(text(Field::DocumentName), Some("SSM-SessionManagerRunShell" | "AWS-StartPortForwardingSession" | "AWS-StartSSHSession")) {
+    if !matches!(
+        text(Field::DocumentName),
+        Some(
+            "SSM-SessionManagerRunShell" | "AWS-StartPortForwardingSession" | "AWS-StartSSHSession"
+        )
+    ) {
         violations += 1;
     }
     if session.value(Field::EndDate).is_some() {
@@ -119,14 +155,27 @@ fn bench_evaluate(c: &mut Criterion) {
             _ => panic!("not a session"),
         })
         .collect();
-    let owner = regex::Regex::new(r"^arn:aws:sts::[0-9]{12}:assumed-role/(AWSReservedSSO_[A-Za-z0-9_]+|CiRunner)/").unwrap();
+    let owner = regex::Regex::new(
+        r"^arn:aws:sts::[0-9]{12}:assumed-role/(AWSReservedSSO_[A-Za-z0-9_]+|CiRunner)/",
+    )
+    .unwrap();
     let mut group = c.benchmark_group("evaluate pre-parsed records");
     group.throughput(Throughput::Elements(RECORDS as u64));
     group.bench_function("hard-coded five rules (baseline)", |b| {
-        b.iter(|| sessions.iter().map(|s| hard_coded(s, now(), &owner)).sum::<usize>())
+        b.iter(|| {
+            sessions
+                .iter()
+                .map(|s| hard_coded(s, now(), &owner))
+                .sum::<usize>()
+        })
     });
     group.bench_function("ssm-guard five rules", |b| {
-        b.iter(|| sessions.iter().map(|s| set.evaluate(s, now()).violations.len()).sum::<usize>())
+        b.iter(|| {
+            sessions
+                .iter()
+                .map(|s| set.evaluate(s, now()).violations.len())
+                .sum::<usize>()
+        })
     });
     group.finish();
 }
@@ -193,12 +242,19 @@ fn bench_check(c: &mut Criterion) {
         })
     });
     for jobs in [1, 2] {
-        group.bench_with_input(BenchmarkId::new("ssm-guard check --format jsonl", format!("{jobs} jobs")), &jobs, |b, &jobs| {
-            b.iter(|| {
-                let mut reporter = Discard(JsonLinesReporter::new(Sink));
-                Linter::new(&set, now(), jobs).identify_clean_records(false).run(&inputs, &mut reporter).unwrap()
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("ssm-guard check --format jsonl", format!("{jobs} jobs")),
+            &jobs,
+            |b, &jobs| {
+                b.iter(|| {
+                    let mut reporter = Discard(JsonLinesReporter::new(Sink));
+                    Linter::new(&set, now(), jobs)
+                        .identify_clean_records(false)
+                        .run(&inputs, &mut reporter)
+                        .unwrap()
+                })
+            },
+        );
     }
     group.finish();
     let _ = std::fs::remove_file(path);

@@ -28,7 +28,10 @@ impl Rng {
     }
 
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items.get(self.below(items.len() as u64) as usize).copied().unwrap_or_default()
+        items
+            .get(self.below(items.len() as u64) as usize)
+            .copied()
+            .unwrap_or_default()
     }
 
     fn chance(&mut self, percent: u64) -> bool {
@@ -36,13 +39,25 @@ impl Rng {
     }
 
     fn hex(&mut self, digits: usize) -> String {
-        (0..digits).map(|_| char::from_digit(self.below(16) as u32, 16).unwrap_or('0')).collect()
+        (0..digits)
+            .map(|_| char::from_digit(self.below(16) as u32, 16).unwrap_or('0'))
+            .collect()
     }
 }
 
 const USERS: &[&str] = &[
-    "alex.kim", "lee.ng", "sam.oduya", "priya.nair", "mara.lind", "tomasz.wojcik", "ines.garcia",
-    "kofi.mensah", "yuki.sato", "olga.petrova", "ravi.shah", "emma.brown",
+    "alex.kim",
+    "lee.ng",
+    "sam.oduya",
+    "priya.nair",
+    "mara.lind",
+    "tomasz.wojcik",
+    "ines.garcia",
+    "kofi.mensah",
+    "yuki.sato",
+    "olga.petrova",
+    "ravi.shah",
+    "emma.brown",
 ];
 const SSO_ROLES: &[&str] = &[
     "AWSReservedSSO_Developer_5f1c2e9a0b7d3c41",
@@ -82,7 +97,12 @@ impl Generator {
         let targets = (0..2_000)
             .map(|i| match i % 10 {
                 0 => format!("mi-0{}", rng.hex(16)),
-                1 => format!("ecs:checkout-prod_{}_{}-{}", rng.hex(32), rng.hex(32), rng.below(9_999_999_999)),
+                1 => format!(
+                    "ecs:checkout-prod_{}_{}-{}",
+                    rng.hex(32),
+                    rng.hex(32),
+                    rng.below(9_999_999_999)
+                ),
                 _ => format!("i-0{}", rng.hex(16)),
             })
             .collect();
@@ -96,15 +116,36 @@ impl Generator {
         // Most sessions comply, as they do where a policy is in force: about one record in
         // twelve breaks one of the five benchmark rules.
         let (owner, session_user) = match rng.below(100) {
-            0..=87 => (format!("arn:aws:sts::210987654321:assumed-role/{}/{user}@example.org", rng.pick(SSO_ROLES)), user.to_owned()),
-            88..=97 => ("arn:aws:sts::210987654321:assumed-role/CiRunner/ci-runner".to_owned(), "ci-runner".to_owned()),
-            98 => (format!("arn:aws:iam::210987654321:user/{user}"), user.to_owned()),
-            _ => (format!("arn:aws:sts::210987654321:assumed-role/BreakGlassAdmin/{user}@example.org"), user.to_owned()),
+            0..=87 => (
+                format!(
+                    "arn:aws:sts::210987654321:assumed-role/{}/{user}@example.org",
+                    rng.pick(SSO_ROLES)
+                ),
+                user.to_owned(),
+            ),
+            88..=97 => (
+                "arn:aws:sts::210987654321:assumed-role/CiRunner/ci-runner".to_owned(),
+                "ci-runner".to_owned(),
+            ),
+            98 => (
+                format!("arn:aws:iam::210987654321:user/{user}"),
+                user.to_owned(),
+            ),
+            _ => (
+                format!(
+                    "arn:aws:sts::210987654321:assumed-role/BreakGlassAdmin/{user}@example.org"
+                ),
+                user.to_owned(),
+            ),
         };
         let jit = rng.chance(30);
         // 2026-01-01T00:00:00Z, plus up to a year.
         let start = 1_767_225_600 + rng.below(365 * 86_400);
-        let target = self.targets.get(rng.below(self.targets.len() as u64) as usize).cloned().unwrap_or_default();
+        let target = self
+            .targets
+            .get(rng.below(self.targets.len() as u64) as usize)
+            .cloned()
+            .unwrap_or_default();
         let cap = if rng.chance(2) {
             "480"
         } else if target.starts_with("mi-") {
@@ -122,7 +163,11 @@ impl Generator {
             rng.below(cap_minutes * 60 + 1)
         };
         let offset = rng.pick(OFFSETS);
-        let document = if rng.chance(2) { "AWS-StartInteractiveCommand" } else { rng.pick(DOCUMENTS) };
+        let document = if rng.chance(2) {
+            "AWS-StartInteractiveCommand"
+        } else {
+            rng.pick(DOCUMENTS)
+        };
         let mut record = format!(
             "{{\"SessionId\":\"{session_user}-{}\",\"Target\":\"{target}\",\"Status\":\"{}\",\"StartDate\":\"{}\"",
             rng.hex(17),
@@ -130,9 +175,14 @@ impl Generator {
             iso(start, rng.below(1_000_000), offset),
         );
         if ended {
-            record.push_str(&format!(",\"EndDate\":\"{}\"", iso(start + length, rng.below(1_000_000), offset)));
+            record.push_str(&format!(
+                ",\"EndDate\":\"{}\"",
+                iso(start + length, rng.below(1_000_000), offset)
+            ));
         }
-        record.push_str(&format!(",\"DocumentName\":\"{document}\",\"Owner\":\"{owner}\""));
+        record.push_str(&format!(
+            ",\"DocumentName\":\"{document}\",\"Owner\":\"{owner}\""
+        ));
         if jit && rng.chance(97) {
             record.push_str(&format!(",\"Reason\":\"{}\"", rng.pick(REASONS)));
         }

@@ -402,7 +402,11 @@ fn a_broken_record_in_json_lines_is_an_error_with_its_line_and_the_others_are_st
                 4,
                 "unexpected `\"` where a JSON object or array was expected"
             ),
-            (7, 5, "duplicate field `Target` (at character 60 of the record)"),
+            (
+                7,
+                5,
+                "duplicate field `Target` (at character 60 of the record)"
+            ),
         ]
     );
     assert_eq!(counts(&report), [1, 8, 3, 5, 0]);

@@ -519,8 +519,14 @@ fn glob_question_mark_is_one_unicode_character_not_one_byte() {
 
 #[test]
 fn glob_literals_and_classes_may_hold_any_unicode_character() {
-    assert!(holds(json!({"Reason": "café au lait"}), "Reason: { glob: 'café*' }"));
-    assert!(!holds(json!({"Reason": "cafe au lait"}), "Reason: { glob: 'café*' }"));
+    assert!(holds(
+        json!({"Reason": "café au lait"}),
+        "Reason: { glob: 'café*' }"
+    ));
+    assert!(!holds(
+        json!({"Reason": "cafe au lait"}),
+        "Reason: { glob: 'café*' }"
+    ));
     assert!(holds(json!({"Reason": "rè"}), "Reason: { glob: 'r[éè]' }"));
     assert!(!holds(json!({"Reason": "re"}), "Reason: { glob: 'r[éè]' }"));
     assert!(holds(json!({"Reason": "ré"}), "Reason: { glob: 'r[!e]' }"));
@@ -529,8 +535,14 @@ fn glob_literals_and_classes_may_hold_any_unicode_character() {
 #[test]
 fn glob_backslash_escapes_a_metacharacter() {
     assert!(holds(json!({"Reason": "a*b"}), r"Reason: { glob: 'a\*b' }"));
-    assert!(!holds(json!({"Reason": "axb"}), r"Reason: { glob: 'a\*b' }"));
-    assert!(holds(json!({"Reason": r"a\xffb"}), r"Reason: { glob: 'a\\xff*' }"));
+    assert!(!holds(
+        json!({"Reason": "axb"}),
+        r"Reason: { glob: 'a\*b' }"
+    ));
+    assert!(holds(
+        json!({"Reason": r"a\xffb"}),
+        r"Reason: { glob: 'a\\xff*' }"
+    ));
 }
 
 #[test]
