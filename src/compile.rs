@@ -37,6 +37,16 @@ pub(crate) const CASE_KEYS: &[&str] = &["when", "require"];
 pub(crate) const EXCEPTION_KEYS: &[&str] =
     &["id", "rules", "when", "expires", "reason", "approved_by"];
 
+/// The largest policy file, in bytes: some fifty times the largest shipped pack. The limit keeps a wrong path (a log file, a disk image) from being read whole and parsed.
+pub const MAX_POLICY_BYTES: usize = 1 << 20;
+
+/// The most rules one policy may have.
+pub const MAX_RULES_PER_POLICY: usize = 1000;
+
+/// The most patterns one `glob` or `not_glob` may list: each is compiled into the condition's
+/// matcher, and a list this long is a target inventory, better matched by a prefix.
+pub const MAX_GLOBS_PER_CONDITION: usize = 4096;
+
 /// A compiled set and the warnings its sources gave.
 #[derive(Debug)]
 pub struct Compiled {
@@ -60,6 +70,20 @@ pub fn compile(sources: &SourceMap, now: Timestamp) -> Result<Compiled, Vec<Diag
     let mut policy_ids: HashMap<String, String> = HashMap::new();
     for index in sources.indices() {
         cx.source = index;
+        // Texts added to the map directly (not through `add_path`) are bounded here too.
+        let size = sources.text(index).len();
+        if size > MAX_POLICY_BYTES {
+            cx.push(
+                Level::Error,
+                None,
+                LoadError::PolicyTooLarge {
+                    path: sources.name(index).to_owned(),
+                    size: size as u64,
+                    limit: MAX_POLICY_BYTES,
+                },
+            );
+            continue;
+        }
         let options = LoaderOptions::default().error_on_duplicate_keys(true);
         let document =
             match marked_yaml::parse_yaml_with_options(index, sources.text(index), options) {
@@ -152,6 +176,16 @@ impl Compiler<'_> {
         {
             Some(list) if list.is_empty() => {
                 self.error_at_span(list.span(), 1, LoadError::Empty { what: "`rules`" });
+            }
+            Some(list) if list.len() > MAX_RULES_PER_POLICY => {
+                self.error_at_span(
+                    list.span(),
+                    1,
+                    LoadError::TooManyRules {
+                        count: list.len(),
+                        limit: MAX_RULES_PER_POLICY,
+                    },
+                );
             }
             Some(list) => {
                 for node in list.iter() {

@@ -8,6 +8,8 @@ mod timestamp;
 
 pub use field::{Field, FieldKind};
 pub use owner::OwnerArn;
-pub use record::{EventInfo, ParsedRecord, RecordError, parse_event, parse_record};
+pub use record::{
+    EventInfo, MAX_NESTING, MAX_VALUE_NESTING, ParsedRecord, RecordError, parse_event, parse_record,
+};
 pub use session::{JsonType, Read, Session, Unreadable, Value};
 pub use timestamp::{Timestamp, TimestampError};

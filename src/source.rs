@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::LoadError;
 use crate::builtin;
+use crate::compile::MAX_POLICY_BYTES;
 use crate::diagnostic::{Diagnostic, Level};
 
 /// One policy file's text and the name diagnostics give it.
@@ -58,6 +59,21 @@ impl SourceMap {
             vec![path.to_path_buf()]
         };
         for file in files {
+            // Checked before reading, so that a wrong path is not read into memory whole.
+            let size = std::fs::metadata(&file)
+                .map_err(|e| io_error(&file, e))?
+                .len();
+            if size > MAX_POLICY_BYTES as u64 {
+                return Err(Diagnostic {
+                    level: Level::Error,
+                    location: None,
+                    problem: LoadError::PolicyTooLarge {
+                        path: file.display().to_string(),
+                        size,
+                        limit: MAX_POLICY_BYTES,
+                    },
+                });
+            }
             let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, e))?;
             self.add(file.display().to_string(), text);
         }

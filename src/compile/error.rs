@@ -7,6 +7,20 @@
 pub enum LoadError {
     #[error("cannot read `{path}`: {message}")]
     Io { path: String, message: String },
+    #[error("policy file `{path}` is {size} bytes, more than the limit of {limit}")]
+    PolicyTooLarge {
+        path: String,
+        size: u64,
+        limit: usize,
+    },
+    #[error("{count} rules in one policy, more than the limit of {limit}")]
+    TooManyRules { count: usize, limit: usize },
+    #[error("{count} patterns in one `{operator}`, more than the limit of {limit}")]
+    TooManyGlobs {
+        operator: &'static str,
+        count: usize,
+        limit: usize,
+    },
     #[error("no embedded policy pack is named `{name}`")]
     UnknownBuiltin {
         name: String,
@@ -154,6 +168,11 @@ impl LoadError {
                 .map(|s| format!("did you mean `{s}`?"))
                 .or_else(|| Some(format!("the embedded packs are {}", list(crate::builtin::NAMES)))),
             Self::YamlAnchor => Some("write the repeated condition out in full".to_owned()),
+            Self::PolicyTooLarge { .. } => Some("split the policies into several files".to_owned()),
+            Self::TooManyRules { .. } => Some("split the rules into several policies".to_owned()),
+            Self::TooManyGlobs { .. } => {
+                Some("match the common part with one glob (`i-0prod*`), or split the condition".to_owned())
+            }
             Self::DuplicateKey { .. } => Some("a key may appear once in a mapping; merge the two".to_owned()),
             Self::UnknownKey { suggestion, .. } | Self::UnknownField { suggestion, .. } | Self::UnknownOperator { suggestion, .. } => {
                 did_you_mean(suggestion)

@@ -17,6 +17,18 @@ use super::session::{Session, Value};
 /// Session Manager then runs its default shell document, and `describe-sessions` reports it.
 const DEFAULT_DOCUMENT: &str = "SSM-SessionManagerRunShell";
 
+/// How deeply the JSON a record's reader descends into may nest, counting the record's own
+/// braces: one less than serde_json's recursion limit of 128, which it enforces while reading,
+/// so that deep input cannot overflow the stack. Values of keys the reader does not use are
+/// skipped by serde_json without recursion, whatever their depth; field values are bounded
+/// more tightly by [`MAX_VALUE_NESTING`].
+pub const MAX_NESTING: usize = 127;
+
+/// How deeply a field's value may nest (arrays and objects; a scalar is 0). Reports quote
+/// values as they are, inside five levels of their own: this keeps every report and hook
+/// decision within the 128 levels that JSON readers such as serde_json accept by default.
+pub const MAX_VALUE_NESTING: usize = 64;
+
 /// What one JSON value of an input holds.
 #[derive(Debug, Clone, PartialEq)]
 #[expect(
@@ -85,6 +97,12 @@ impl RecordError {
         let message = match text.rfind(" at line ") {
             Some(at) => text.get(..at).unwrap_or(&text).to_owned(),
             None => text,
+        };
+        // serde_json's own words name neither the cause nor the limit.
+        let message = if message == "recursion limit exceeded" {
+            format!("JSON nested deeper than {MAX_NESTING} levels")
+        } else {
+            message
         };
         Self::Malformed {
             message,
@@ -201,6 +219,29 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The slot and name of a key outside the Session fields that a record may name only once:
+    /// the event's own keys and `Sessions`, whose repetition would let one value silently hide
+    /// another (a `StartSession` named again as `TerminateSession`, a page of sessions dropped).
+    fn structural(&self) -> Option<(usize, &'static str)> {
+        Some(match self {
+            Key::Sessions => (0, "Sessions"),
+            Key::EventName => (1, "eventName"),
+            Key::EventSource => (2, "eventSource"),
+            Key::ErrorCode => (3, "errorCode"),
+            Key::EventTime => (4, "eventTime"),
+            Key::UserIdentity => (5, "userIdentity"),
+            Key::RequestParameters => (6, "requestParameters"),
+            Key::ResponseElements => (7, "responseElements"),
+            Key::Detail => (8, "detail"),
+            Key::Field(_) | Key::Other => return None,
+        })
+    }
+}
+
+/// How many keys [`Key::structural`] numbers.
+const STRUCTURAL_KEYS: usize = 9;
+
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
@@ -310,12 +351,21 @@ impl<'de> Visitor<'de> for RecordVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut values: [Option<Value<'de>>; STORED_FIELDS] = Default::default();
         let mut seen = [false; STORED_FIELDS];
+        let mut seen_structural = [false; STRUCTURAL_KEYS];
         let mut event = CloudTrailEvent::default();
         let mut is_event = false;
         let mut detail: Option<CloudTrailEvent<'de>> = None;
         let mut sessions: Option<Vec<Session<'de>>> = None;
 
         while let Some(key) = map.next_key::<Key>()? {
+            if let Some((slot, name)) = key.structural()
+                && let Some(flag) = seen_structural.get_mut(slot)
+            {
+                if *flag {
+                    return Err(de::Error::custom(format_args!("duplicate key `{name}`")));
+                }
+                *flag = true;
+            }
             match key {
                 Key::Field(Field::OutputUrl) => {
                     mark_seen(&mut seen, Field::OutputUrl)?;
@@ -472,12 +522,38 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(Value::Composite(Box::new(value)))
+        composite(value)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(Value::Composite(Box::new(value)))
+        composite(value)
     }
+}
+
+/// An array or object kept for the `type` operator and for reports, if it is not too deep.
+fn composite<'de, E: de::Error>(value: serde_json::Value) -> Result<Value<'de>, E> {
+    if nesting(&value) > MAX_VALUE_NESTING {
+        return Err(E::custom(format_args!(
+            "a field's value nested deeper than {MAX_VALUE_NESTING} levels"
+        )));
+    }
+    Ok(Value::Composite(Box::new(value)))
+}
+
+/// Levels of arrays and objects in a value, counted without recursion.
+fn nesting(value: &serde_json::Value) -> usize {
+    use serde_json::Value as Json;
+    let mut deepest = 0;
+    let mut stack = vec![(value, 1)];
+    while let Some((value, depth)) = stack.pop() {
+        match value {
+            Json::Array(items) => stack.extend(items.iter().map(|item| (item, depth + 1))),
+            Json::Object(members) => stack.extend(members.values().map(|item| (item, depth + 1))),
+            _ => continue,
+        }
+        deepest = depth.max(deepest);
+    }
+    deepest
 }
 
 /// The members of `OutputUrl`, resolved without allocating the key.
@@ -652,6 +728,58 @@ mod tests {
             error.to_string().contains("duplicate field `Target`"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_fields_value_nests_at_most_max_value_nesting_levels() {
+        let value = |levels: usize| {
+            format!(
+                r#"{{"Details":{}{}, "Other":{}1{}}}"#,
+                "[".repeat(levels),
+                "]".repeat(levels),
+                "{\"a\":".repeat(100),
+                "}".repeat(100)
+            )
+        };
+        assert!(parse_record(value(MAX_VALUE_NESTING).as_bytes()).is_ok());
+        let error = parse_record(value(MAX_VALUE_NESTING + 1).as_bytes()).unwrap_err();
+        assert_eq!(
+            error.problem(),
+            "a field's value nested deeper than 64 levels"
+        );
+        let nested = format!(
+            r#"{{"OutputUrl":{{"S3OutputUrl":{}1{}}}}}"#,
+            "[".repeat(65),
+            "]".repeat(65)
+        );
+        assert!(parse_record(nested.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn event_keys_and_sessions_named_twice_are_errors() {
+        for (record, key) in [
+            (
+                &br#"{"eventName":"StartSession","eventSource":"ssm.amazonaws.com","eventName":"TerminateSession"}"#[..],
+                "eventName",
+            ),
+            (
+                br#"{"detail":{"eventName":"StartSession"},"detail":{"eventName":"ResumeSession"}}"#,
+                "detail",
+            ),
+            (
+                br#"{"Sessions":[{"SessionId":"a"}],"Sessions":[{"SessionId":"b"}]}"#,
+                "Sessions",
+            ),
+            (
+                br#"{"eventName":"StartSession","responseElements":{"sessionId":"a"},"responseElements":null}"#,
+                "responseElements",
+            ),
+        ] {
+            let error = parse_record(record).unwrap_err();
+            assert_eq!(error.problem(), format!("duplicate key `{key}`"));
+        }
+        // Keys the reader does not use may repeat: nothing depends on which value wins.
+        assert!(parse_record(br#"{"SessionId":"a","Extra":1,"Extra":2}"#).is_ok());
     }
 
     #[test]

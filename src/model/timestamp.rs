@@ -60,14 +60,31 @@ impl Timestamp {
 
     /// Reads RFC 3339 / ISO-8601 with a `Z` or numeric offset and any number of fraction digits.
     pub fn parse(text: &str) -> Result<Self, TimestampError> {
-        if let Some(micros) = parse_common(text.as_bytes()) {
-            return Ok(Self(micros));
+        let instant = match parse_common(text.as_bytes()) {
+            Some(micros) => Self(micros),
+            None => Self::from_datetime(OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+                TimestampError::Malformed {
+                    text: text.to_owned(),
+                }
+            })?),
+        };
+        // Both parsers read year 0000, and an offset can carry year 1 or 9999 past the range:
+        // the same bounds as epoch seconds, so that no form of an instant is read where
+        // another is not.
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the bounds are whole seconds well inside i64 microseconds"
+        )]
+        let (min, max) = (
+            MIN_SECONDS as i64 * MICROS_PER_SECOND,
+            (MAX_SECONDS as i64 + 1) * MICROS_PER_SECOND,
+        );
+        if !(min..max).contains(&instant.0) {
+            return Err(TimestampError::OutOfRange {
+                value: text.to_owned(),
+            });
         }
-        let parsed =
-            OffsetDateTime::parse(text, &Rfc3339).map_err(|_| TimestampError::Malformed {
-                text: text.to_owned(),
-            })?;
-        Ok(Self::from_datetime(parsed))
+        Ok(instant)
     }
 
     /// Reads a policy's timestamp argument: RFC 3339, or a date meaning the start of that day in UTC.
@@ -248,6 +265,29 @@ mod tests {
         assert!(Timestamp::from_epoch_seconds(f64::NAN).is_err());
         assert!(Timestamp::from_epoch_seconds(1e300).is_err());
         assert!(Timestamp::from_epoch_seconds(-1.5).is_ok());
+    }
+
+    #[test]
+    fn text_outside_the_years_1_to_9999_is_out_of_range_like_epoch_seconds() {
+        for text in [
+            "0000-01-01T00:00:00Z",
+            "0000-12-31T23:59:59.999999Z",
+            "0001-01-01T00:00:00+00:01",
+            "9999-12-31T23:59:59-00:01",
+            "0000-06-01t00:00:00z",
+        ] {
+            assert!(
+                matches!(
+                    Timestamp::parse(text),
+                    Err(TimestampError::OutOfRange { .. })
+                ),
+                "{text}"
+            );
+        }
+        let first = Timestamp::parse("0001-01-01T00:00:00Z").unwrap();
+        assert_eq!(first, Timestamp::from_epoch_seconds(MIN_SECONDS).unwrap());
+        let last = Timestamp::parse("9999-12-31T23:59:59.999999Z").unwrap();
+        assert!(last > Timestamp::from_epoch_seconds(MAX_SECONDS).unwrap());
     }
 
     #[test]

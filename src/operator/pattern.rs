@@ -7,7 +7,7 @@ use regex::{Regex, RegexSet, RegexSetBuilder};
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, HirKind, Look};
 
 use crate::LoadError;
-use crate::compile::Compiler;
+use crate::compile::{Compiler, MAX_GLOBS_PER_CONDITION};
 
 /// Glob patterns; a value matches when any pattern matches all of it.
 #[derive(Debug, Clone)]
@@ -78,6 +78,17 @@ impl Globs {
                 arg,
                 LoadError::Empty {
                     what: "the list of globs",
+                },
+            );
+            return None;
+        }
+        if nodes.len() > MAX_GLOBS_PER_CONDITION {
+            cx.error_at(
+                arg,
+                LoadError::TooManyGlobs {
+                    operator: op,
+                    count: nodes.len(),
+                    limit: MAX_GLOBS_PER_CONDITION,
                 },
             );
             return None;

@@ -10,9 +10,13 @@
 
 mod cli;
 mod diagnostics;
+mod diff;
 mod evaluation;
+mod fail_closed;
 mod hook;
+mod hostile;
 mod inputs;
 mod operators;
+mod properties;
 mod reports;
 mod support;
