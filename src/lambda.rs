@@ -251,20 +251,44 @@ impl<T: Terminator> Handler<T> {
     /// returns the log line and the answer. Neither holds the event's secrets (`tokenValue`,
     /// `streamUrl`).
     pub async fn handle(&self, event: &[u8], now: Timestamp) -> (Value, Value) {
+        self.handle_within(event, now, None).await
+    }
+
+    /// As [`Handler::handle`], with a time budget for the termination: when it runs out, the
+    /// answer is still the decision (a deny stays a deny) and the termination is reported as
+    /// not done, rather than the invocation being killed at its deadline with no answer.
+    pub async fn handle_within(
+        &self,
+        event: &[u8],
+        now: Timestamp,
+        budget: Option<Duration>,
+    ) -> (Value, Value) {
         let decision = self.decide(event, now);
         let termination = match self.session_to_terminate(&decision) {
-            Some(session_id) => match self.terminator.terminate(session_id).await {
-                Ok(()) => Termination {
-                    sent: true,
-                    terminated: true,
-                    error: None,
-                },
-                Err(error) => Termination {
-                    sent: true,
-                    terminated: false,
-                    error: Some(error),
-                },
-            },
+            Some(session_id) => {
+                let call = self.terminator.terminate(session_id);
+                let outcome = match budget {
+                    Some(budget) => tokio::time::timeout(budget, call).await.unwrap_or_else(|_| {
+                        Err(format!(
+                            "the invocation's time budget ({} ms) ran out before TerminateSession answered",
+                            budget.as_millis()
+                        ))
+                    }),
+                    None => call.await,
+                };
+                match outcome {
+                    Ok(()) => Termination {
+                        sent: true,
+                        terminated: true,
+                        error: None,
+                    },
+                    Err(error) => Termination {
+                        sent: true,
+                        terminated: false,
+                        error: Some(error),
+                    },
+                }
+            }
             None => Termination::default(),
         };
         let secrets = secrets_of(event);
@@ -533,8 +557,9 @@ async fn serve() -> Result<(), StartError> {
         let handler = Arc::clone(&handler);
         async move {
             let request_id = event.context.request_id.clone();
+            let budget = termination_budget(event.context.deadline);
             let (mut line, answer) = handler
-                .handle(event.payload.bytes(), Timestamp::now())
+                .handle_within(event.payload.bytes(), Timestamp::now(), Some(budget))
                 .await;
             if let Some(map) = line.as_object_mut() {
                 map.insert("request_id".to_owned(), json!(request_id));
@@ -550,6 +575,20 @@ async fn serve() -> Result<(), StartError> {
         .map_err(|error| StartError::RuntimeApi {
             message: error.to_string(),
         })
+}
+
+/// Time kept back from the invocation's deadline to log and post the answer.
+const ANSWER_MARGIN: Duration = Duration::from_millis(300);
+
+/// How long a termination may take: until the invocation's deadline (milliseconds since the
+/// epoch, from the Runtime API) less the margin for answering; nothing once that has passed.
+fn termination_budget(deadline_ms: u64) -> Duration {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        });
+    Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(ANSWER_MARGIN)
 }
 
 /// The cold start's log line: the settings and, for a broken gate, why every event is denied.
@@ -629,6 +668,46 @@ mod tests {
         let gate = Settings::new(None, Some("block".into())).gate(now());
         assert!(!gate.is_ready());
         assert_eq!(gate.mode(), Mode::Enforce);
+    }
+
+    /// Never answers, like an SSM endpoint that hangs.
+    #[derive(Debug)]
+    struct Hanging;
+
+    impl Terminator for Hanging {
+        async fn terminate(&self, _session_id: &str) -> Result<(), String> {
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_exhausted_time_budget_still_answers_deny() {
+        let handler = Handler::new(Gate::broken("boom", Mode::Enforce), Hanging);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let budget = Some(Duration::from_millis(20));
+        let (log, answer) = runtime.block_on(handler.handle_within(EVENT, now(), budget));
+        assert_eq!(answer["decision"], "deny");
+        assert_eq!(answer["allowed"], false);
+        assert_eq!(log["termination_sent"], true);
+        assert_eq!(log["terminated"], false);
+        let error = log["termination_error"].as_str().unwrap();
+        assert!(error.contains("time budget"), "{error}");
+    }
+
+    #[test]
+    fn the_budget_is_the_time_to_the_deadline_less_the_margin() {
+        assert_eq!(termination_budget(0), Duration::ZERO);
+        let in_ten_seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+            + 10_000;
+        let budget = termination_budget(in_ten_seconds);
+        assert!(budget <= Duration::from_millis(9_700) && budget > Duration::from_millis(9_000));
     }
 
     #[test]
