@@ -4,6 +4,7 @@ mod check;
 mod diff;
 mod explain;
 mod hook;
+mod inputs;
 #[cfg(feature = "lambda")]
 mod lambda;
 mod policies;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use clap::ValueEnum;
-use ssm_guard::input::InputSource;
 use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
 use ssm_guard::report::{
     GithubReporter, HtmlReporter, JsonLinesReporter, JsonReporter, JunitReporter, Progress,
@@ -93,17 +92,8 @@ pub fn run(args: Args) -> u8 {
     let Ok((sources, compiled)) = args.policies.load(now, &mut stderr.lock(), stderr_color) else {
         return exit::USAGE;
     };
-    let inputs: Vec<InputSource> = if args.inputs.is_empty() {
-        vec![InputSource::Stdin]
-    } else {
-        args.inputs
-            .iter()
-            .map(|p| InputSource::from_arg(p.clone()))
-            .collect()
-    };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let inputs = super::inputs::sources(&args.inputs);
+    let jobs = super::inputs::jobs(args.jobs);
 
     let context = Context {
         set: &compiled.set,

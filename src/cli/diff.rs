@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use ssm_guard::diff::{DiffFormat, DiffReporter, DiffSummary, PolicyRef, PolicyRefError};
-use ssm_guard::input::InputSource;
 use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
 use ssm_guard::{Compiled, SourceMap, Timestamp};
 
@@ -90,17 +89,8 @@ pub fn run(args: Args) -> u8 {
         return exit::USAGE;
     };
 
-    let inputs: Vec<InputSource> = if args.inputs.is_empty() {
-        vec![InputSource::Stdin]
-    } else {
-        args.inputs
-            .iter()
-            .map(|p| InputSource::from_arg(p.clone()))
-            .collect()
-    };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let inputs = super::inputs::sources(&args.inputs);
+    let jobs = super::inputs::jobs(args.jobs);
     let format = match args.format {
         Format::Text => DiffFormat::Text,
         Format::Json => DiffFormat::Json,
