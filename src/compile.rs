@@ -718,7 +718,7 @@ impl Compiler<'_> {
             Node::Mapping(_) => "a mapping",
             Node::Sequence(_) => "a list",
         };
-        let what = capitalize_first(what);
+        let what = what.to_owned();
         self.error_at(
             node,
             LoadError::WrongShape {
@@ -811,7 +811,7 @@ impl Compiler<'_> {
             Yaml::TopLevelMustBeMapping(m) => (
                 Some(m),
                 LoadError::WrongShape {
-                    what: "A policy file".to_owned(),
+                    what: "a policy file".to_owned(),
                     expected: "a mapping",
                     found: "something else",
                 },
@@ -867,9 +867,4 @@ fn is_valid_id(id: &str) -> bool {
         .iter()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
     lead_ok && rest_ok && bytes.len() <= 64
-}
-
-fn capitalize_first(text: &str) -> String {
-    // Messages stay lowercase: the subject is written as the caller named it.
-    text.to_owned()
 }
