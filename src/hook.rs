@@ -7,7 +7,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{EventInfo, Field, ParsedRecord, Read, Session, Timestamp, parse_event};
+use crate::model::{
+    EventInfo, Field, FieldKind, JsonType, ParsedRecord, Read, Session, Timestamp, parse_event,
+};
 use crate::policy::{Action, CompiledPolicySet, Decision, Evaluation};
 use crate::report::violation_json;
 
@@ -218,6 +220,15 @@ impl Gate {
                 "unreadable event: it is neither a Session (no `SessionId` or `Target`) nor a CloudTrail event",
             );
         }
+        if info.is_some() && !names_a_session(&session) {
+            return HookDecision::fail_closed(
+                self.mode,
+                "unreadable event: the StartSession event names no session (no `sessionId` or `target`)",
+            );
+        }
+        if let Some(problem) = malformed_field(&session, now) {
+            return HookDecision::fail_closed(self.mode, format!("unreadable event: {problem}"));
+        }
         let evaluation = set.evaluate(&session, now);
         let mut decision = self.decision(&session, &evaluation);
         decision.start_session_event = start_session_event;
@@ -284,6 +295,38 @@ impl Gate {
             error: None,
             note: None,
         }
+    }
+}
+
+/// A field whose value is not of the API's type. `check` reads such records and lets policies
+/// judge them; a gate cannot vouch for a session it cannot read, so it denies instead.
+fn malformed_field(session: &Session<'_>, now: Timestamp) -> Option<String> {
+    Field::ALL
+        .iter()
+        .filter(|field| !field.is_derived())
+        .find_map(|&field| {
+            let found = session.json_type(field, now)?;
+            let readable = match field.kind() {
+                FieldKind::Text | FieldKind::Minutes => found == JsonType::String,
+                FieldKind::Object => found == JsonType::Object,
+                FieldKind::Timestamp => matches!(session.instant(field), Read::Value(_)),
+                FieldKind::Number => true,
+            };
+            (!readable).then(|| match field.kind() {
+                FieldKind::Timestamp => format!("`{field}` is not a timestamp"),
+                kind => format!(
+                    "`{field}` is {} {found}, not {}",
+                    article(found),
+                    kind.noun()
+                ),
+            })
+        })
+}
+
+fn article(found: JsonType) -> &'static str {
+    match found {
+        JsonType::Object | JsonType::Array => "an",
+        _ => "a",
     }
 }
 

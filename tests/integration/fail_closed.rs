@@ -4,8 +4,8 @@
 //!
 //! Not covered here: a panic inside evaluation. `Gate::decide` turns one into a deny with
 //! `catch_unwind`, but no input provokes a panic (the fuzzers found none), and the crate has no
-//! hook to inject one, so that path is untested. The Lambda form has no deadline of its own
-//! (only the SDK's timeouts on `TerminateSession`), so there is no timeout path to test.
+//! hook to inject one, so that path is untested. The Lambda form's time budget for
+//! `TerminateSession` is tested in `src/lambda.rs` (a hanging terminator still answers deny).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -215,4 +215,41 @@ fn a_failing_read_of_the_event_is_denied() {
             .starts_with("cannot read the event"),
         "{decision}"
     );
+}
+
+#[test]
+fn an_event_whose_fields_have_the_wrong_types_or_name_no_session_is_denied() {
+    let events = [
+        (
+            json!({"SessionId": 5, "Target": "i-1"}),
+            "`SessionId` is a number, not a string",
+        ),
+        (
+            json!({"SessionId": "s", "Target": ["i-1"]}),
+            "`Target` is an array, not a string",
+        ),
+        (
+            json!({"SessionId": "s", "StartDate": "soon"}),
+            "`StartDate` is not a timestamp",
+        ),
+        (
+            json!({"SessionId": "s", "OutputUrl": "x"}),
+            "`OutputUrl` is a string, not an object",
+        ),
+        (
+            json!({"source": "aws.ssm", "detail-type": "AWS API Call via CloudTrail",
+                   "detail": {"eventName": "StartSession", "eventSource": "ssm.amazonaws.com"}}),
+            "names no session",
+        ),
+    ];
+    for mode in [Mode::Enforce, Mode::Audit] {
+        let gate = gate(mode);
+        for (event, why) in &events {
+            let decision = gate.decide(event.to_string().as_bytes(), now());
+            assert_eq!(decision.decision, Decision::Deny, "{event}");
+            assert!(!decision.evaluated, "{event}");
+            let error = decision.error.unwrap_or_default();
+            assert!(error.contains(why), "{event}: {error}");
+        }
+    }
 }
