@@ -93,29 +93,41 @@ pub fn compile(sources: &SourceMap, now: Timestamp) -> Result<Compiled, Vec<Diag
                     continue;
                 }
             };
-        let Some((id_node, policy, rules)) =
-            cx.policy(&document, set.policies.len(), set.rules.len())
+        // Duplicate ids are judged on the id as written, before the policy compiles, so that a
+        // duplicate is reported even when either file has other problems.
+        let declared = document.as_mapping().and_then(|map| {
+            let key = map.keys().find(|k| k.as_str() == "policy")?;
+            let id = map.get_scalar("policy")?.as_str().to_owned();
+            Some((key.clone(), id))
+        });
+        let duplicate = match &declared {
+            Some((key, id)) => match policy_ids.get(id) {
+                Some(first) => {
+                    cx.error_at_key(
+                        key,
+                        LoadError::DuplicatePolicy {
+                            id: id.clone(),
+                            first: first.clone(),
+                        },
+                    );
+                    true
+                }
+                None => {
+                    let line = key.span().start().map_or(0, |m| m.line());
+                    policy_ids.insert(id.clone(), format!("{}:{line}", sources.name(index)));
+                    false
+                }
+            },
+            None => false,
+        };
+        let Some((policy, rules)) = cx.policy(&document, set.policies.len(), set.rules.len())
         else {
             continue;
         };
-        let here = format!(
-            "{}:{}",
-            sources.name(index),
-            id_node.span().start().map_or(0, |m| m.line())
-        );
-        if let Some(first) = policy_ids.get(&policy.id) {
-            cx.error_at_key(
-                id_node,
-                LoadError::DuplicatePolicy {
-                    id: policy.id.clone(),
-                    first: first.clone(),
-                },
-            );
-            continue;
+        if !duplicate {
+            set.policies.push(policy);
+            set.rules.extend(rules);
         }
-        policy_ids.insert(policy.id.clone(), here);
-        set.policies.push(policy);
-        set.rules.extend(rules);
     }
     let mut diagnostics = cx.diagnostics;
     // In reading order: by file (in load order), line and column; problems without a
@@ -143,16 +155,15 @@ pub(crate) struct Compiler<'s> {
 
 impl Compiler<'_> {
     /// Compiles one policy document; `None` if it had errors.
-    fn policy<'d>(
+    fn policy(
         &mut self,
-        document: &'d Node,
+        document: &Node,
         policy_index: usize,
         first_rule: usize,
-    ) -> Option<(&'d MarkedScalarNode, Policy, Vec<Rule>)> {
+    ) -> Option<(Policy, Vec<Rule>)> {
         let errors_before = self.error_count();
         let map = self.mapping(document, "a policy file")?;
         self.check_keys(map, POLICY_KEYS, "a policy");
-        let id_key = map.keys().find(|k| k.as_str() == "policy");
         let id = self.id(map, "policy", "policy");
         let description = self.optional_string(map, "description");
         let (default_severity, default_action) = match map.get_node("defaults") {
@@ -249,7 +260,7 @@ impl Compiler<'_> {
             source: self.source,
             exceptions,
         };
-        Some((id_key?, policy, rules))
+        Some((policy, rules))
     }
 
     fn rule<'d>(

@@ -500,3 +500,35 @@ fn duplicate_policy_ids_across_files_name_the_first_place() {
         Some("first defined at a.yaml:1")
     );
 }
+
+#[test]
+fn a_duplicate_policy_id_is_reported_even_when_both_files_have_other_problems() {
+    let mut sources = SourceMap::new();
+    sources.add(
+        "a.yaml",
+        "policy: shared\nrules:\n  - id: r\n    requir: { Reason: x }\n",
+    );
+    sources.add(
+        "b.yaml",
+        "policy: shared\nrules:\n  - id: s\n    require: { Reasn: x }\n",
+    );
+    let diagnostics = compile(&sources, now()).unwrap_err();
+    let found: Vec<(String, String)> = diagnostics
+        .iter()
+        .map(|d| (d.position(&sources), d.message()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "a.yaml:4:5".to_owned(),
+                "unknown key `requir` in a rule".to_owned()
+            ),
+            (
+                "b.yaml:1:1".to_owned(),
+                "policy `shared` is defined twice".to_owned()
+            ),
+            ("b.yaml:4:16".to_owned(), "unknown field `Reasn`".to_owned()),
+        ]
+    );
+}
