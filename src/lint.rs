@@ -56,6 +56,21 @@ pub trait Reporter<'p> {
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
 }
 
+/// A reporter lent out: so that wrappers can hold `&mut` to a reporter their caller keeps.
+impl<'p, R: Reporter<'p> + ?Sized> Reporter<'p> for &mut R {
+    fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
+        (**self).record(result)
+    }
+
+    fn input_error(&mut self, error: &InputError) -> io::Result<()> {
+        (**self).input_error(error)
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        (**self).finish(summary)
+    }
+}
+
 /// Counts over a whole run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {

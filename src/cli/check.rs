@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use clap::ValueEnum;
-use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
+use ssm_guard::lint::{Linter, Reporter, Summary};
 use ssm_guard::report::{
     GithubReporter, HtmlReporter, JsonLinesReporter, JsonReporter, JunitReporter, Progress,
     SarifReporter, Tee, TextReporter,
@@ -191,7 +191,9 @@ fn reporter<'a, 'p: 'a>(
     match format {
         Format::Text => Box::new(TextReporter::new(out, color)),
         Format::Json => Box::new(JsonReporter::new(out)),
-        Format::Jsonl if terminal => Box::new(ErrorsToStderr(JsonLinesReporter::new(out))),
+        Format::Jsonl if terminal => {
+            Box::new(super::inputs::ErrorsToStderr(JsonLinesReporter::new(out)))
+        }
         Format::Jsonl => Box::new(JsonLinesReporter::new(out)),
         Format::Sarif => {
             Box::new(SarifReporter::new(out, context.set).with_sources(context.sources))
@@ -215,23 +217,4 @@ fn exit_code(summary: &Summary, fail_on: FailOn) -> u8 {
         FailOn::Never => false,
     };
     if failed { exit::FAILED } else { exit::OK }
-}
-
-/// Sends input errors to standard error for formats whose every output line is a violation.
-struct ErrorsToStderr<R>(R);
-
-impl<'p, R: Reporter<'p>> Reporter<'p> for ErrorsToStderr<R> {
-    fn record(&mut self, result: &RecordResult<'p>) -> std::io::Result<()> {
-        self.0.record(result)
-    }
-
-    fn input_error(&mut self, error: &InputError) -> std::io::Result<()> {
-        let line = serde_json::json!({ "error": error });
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
-        self.0.input_error(error)
-    }
-
-    fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
-        self.0.finish(summary)
-    }
 }

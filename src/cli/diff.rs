@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use ssm_guard::diff::{DiffFormat, DiffReporter, DiffSummary, PolicyRef, PolicyRefError};
-use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
+use ssm_guard::lint::Linter;
 use ssm_guard::{Compiled, SourceMap, Timestamp};
 
 use super::exit;
@@ -105,7 +105,7 @@ pub fn run(args: Args) -> u8 {
         .with_baseline(&old.set);
     let result = if format == DiffFormat::Jsonl {
         // Every line of the output is a change: input errors go to standard error.
-        linter.run(&inputs, &mut ErrorsToStderr(&mut reporter))
+        linter.run(&inputs, &mut super::inputs::ErrorsToStderr(&mut reporter))
     } else {
         linter.run(&inputs, &mut reporter)
     };
@@ -173,23 +173,4 @@ fn exit_code(summary: &DiffSummary, fail_on: FailOn) -> u8 {
         FailOn::Any => summary.changed > 0,
     };
     if failed { exit::FAILED } else { exit::OK }
-}
-
-/// Sends input errors to standard error, one JSON object a line, as `check --format jsonl` does.
-struct ErrorsToStderr<'r, R>(&'r mut R);
-
-impl<'p, R: Reporter<'p>> Reporter<'p> for ErrorsToStderr<'_, R> {
-    fn record(&mut self, result: &RecordResult<'p>) -> std::io::Result<()> {
-        self.0.record(result)
-    }
-
-    fn input_error(&mut self, error: &InputError) -> std::io::Result<()> {
-        let line = serde_json::json!({ "error": error });
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
-        self.0.input_error(error)
-    }
-
-    fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
-        self.0.finish(summary)
-    }
 }

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use std::io::Write;
+
 use ssm_guard::input::InputSource;
+use ssm_guard::lint::{InputError, RecordResult, Reporter, Summary};
 
 /// The inputs named on the command line; none means standard input.
 pub fn sources(inputs: &[PathBuf]) -> Vec<InputSource> {
@@ -18,4 +21,24 @@ pub fn sources(inputs: &[PathBuf]) -> Vec<InputSource> {
 /// `--jobs`, or every core.
 pub fn jobs(requested: Option<usize>) -> usize {
     requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Sends input errors to standard error, one JSON object a line, for reports whose every output
+/// line is a finding (`check --format jsonl`, `diff --format jsonl`).
+pub struct ErrorsToStderr<R>(pub R);
+
+impl<'p, R: Reporter<'p>> Reporter<'p> for ErrorsToStderr<R> {
+    fn record(&mut self, result: &RecordResult<'p>) -> std::io::Result<()> {
+        self.0.record(result)
+    }
+
+    fn input_error(&mut self, error: &InputError) -> std::io::Result<()> {
+        let line = serde_json::json!({ "error": error });
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        self.0.input_error(error)
+    }
+
+    fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
+        self.0.finish(summary)
+    }
 }
