@@ -209,8 +209,11 @@ enum Outcome<'p> {
     },
     /// A CloudTrail event that starts no session.
     Skipped,
-    /// The input could not be read on; nothing after this is reported from it.
-    Stopped(String),
+    /// The input could not be opened; nothing is reported from it.
+    Unopened(String),
+    /// Reading failed part way; nothing after this is reported from the input. The message
+    /// gets the number of the last record when it is reported, since only then is it known.
+    ReadFailed(String),
 }
 
 struct Evaluated<'p> {
@@ -283,7 +286,7 @@ impl<'p> Linter<'p> {
         let reader = match open_input(input) {
             Ok(reader) => reader,
             Err(error) => {
-                let outcome = Outcome::Stopped(format!("cannot read input: {error}"));
+                let outcome = Outcome::Unopened(format!("cannot read input: {error}"));
                 return emitter.emit(self.set, outcome, reporter, summary);
             }
         };
@@ -315,7 +318,7 @@ impl<'p> Linter<'p> {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
                 Err(error) => {
-                    let outcome = Outcome::Stopped(stopped_message(emitter.record, &error));
+                    let outcome = Outcome::ReadFailed(error.to_string());
                     return emitter.emit(self.set, outcome, reporter, summary);
                 }
             }
@@ -388,10 +391,9 @@ impl<'p> Linter<'p> {
                                 let _ = free_tx.try_send(batch);
                                 (sequence, outcomes)
                             }
-                            Ok(Work::Failed(sequence, error)) => (
-                                sequence,
-                                vec![Outcome::Stopped(format!("reading stopped: {error}"))],
-                            ),
+                            Ok(Work::Failed(sequence, error)) => {
+                                (sequence, vec![Outcome::ReadFailed(error.to_string())])
+                            }
                             Err(_) => return,
                         };
                         if done_tx.send((sequence, outcomes)).is_err() {
@@ -525,10 +527,6 @@ impl<'p> Linter<'p> {
     }
 }
 
-fn stopped_message(record: u64, error: &io::Error) -> String {
-    format!("reading stopped after record {record}: {error}")
-}
-
 /// Gives out record numbers in input order, counts, and hands results to the reporter.
 struct Emitter {
     source: Arc<str>,
@@ -586,27 +584,30 @@ impl Emitter {
                 summary.skipped_events += 1;
                 Ok(())
             }
-            Outcome::Stopped(message) => {
-                self.stopped = true;
-                summary.errors += 1;
-                let message = if message.starts_with("reading stopped:") {
-                    message.replacen(
-                        "reading stopped:",
-                        &format!("reading stopped after record {}:", self.record),
-                        1,
-                    )
-                } else {
-                    message
-                };
-                reporter.input_error(&InputError {
-                    source: self.source.clone(),
-                    record: None,
-                    line: None,
-                    column: None,
-                    message,
-                })
+            Outcome::Unopened(message) => self.stop(message, reporter, summary),
+            Outcome::ReadFailed(error) => {
+                let message = format!("reading stopped after record {}: {error}", self.record);
+                self.stop(message, reporter, summary)
             }
         }
+    }
+
+    /// Reports that the input stopped being read; nothing after it is reported.
+    fn stop<'p>(
+        &mut self,
+        message: String,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        self.stopped = true;
+        summary.errors += 1;
+        reporter.input_error(&InputError {
+            source: self.source.clone(),
+            record: None,
+            line: None,
+            column: None,
+            message,
+        })
     }
 }
 
