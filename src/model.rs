@@ -1,6 +1,7 @@
 //! The data policies judge: a Session record, its fields, and the values derived from them.
 
 mod field;
+mod flat;
 mod owner;
 mod record;
 mod session;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::field::{Field, STORED_FIELDS};
+use super::flat;
 use super::session::{Session, Value};
 
 /// The document CloudTrail leaves out of `requestParameters` when the caller did not name one:
@@ -147,12 +148,26 @@ fn parse_shape(bytes: &[u8]) -> Result<Shape<'_>, RecordError> {
             column,
         }
     })?;
+    if let Some(values) = flat::read(text) {
+        return Ok(Shape::Session(Session::from_values(values)));
+    }
+    read_with_serde(text)
+}
+
+/// Reads any record the fast path declines, and reports where a broken one goes wrong.
+fn read_with_serde(text: &str) -> Result<Shape<'_>, RecordError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let shape = deserializer
         .deserialize_any(RecordVisitor { nested: false })
         .map_err(RecordError::from_json)?;
     deserializer.end().map_err(RecordError::from_json)?;
     Ok(shape)
+}
+
+/// Reads a record with the serde reader alone, to check the fast path against it.
+#[cfg(test)]
+pub(super) fn parse_with_serde(text: &str) -> Result<ParsedRecord<'_>, RecordError> {
+    Ok(read_with_serde(text)?.into_record())
 }
 
 /// What the visitor found, before it is told apart for the caller.
@@ -176,7 +191,7 @@ impl<'a> Shape<'a> {
 }
 
 /// Keys of interest in a record, resolved while reading so nothing is looked up twice.
-enum Key {
+pub(super) enum Key {
     Field(Field),
     Sessions,
     EventName,
@@ -191,7 +206,7 @@ enum Key {
 }
 
 impl Key {
-    fn resolve(name: &str) -> Key {
+    pub(super) fn resolve(name: &str) -> Key {
         match name {
             "SessionId" => Key::Field(Field::SessionId),
             "Target" => Key::Field(Field::Target),

@@ -1,0 +1,364 @@
+//! The fast path of record reading: a flat Session object of plain strings, read without serde.
+//!
+//! Nearly every record of an export is one object whose values are strings without escapes,
+//! which a general JSON reader spends most of its time on being general about. This reader
+//! takes only that shape and declines everything else (escapes, numbers, nested values,
+//! CloudTrail keys, repeated fields, malformed JSON), leaving it to the serde reader, which
+//! reports problems with their place. It never accepts a document the serde reader would
+//! reject, and what it accepts it reads to the same values (tests check both).
+
+use std::borrow::Cow;
+
+use super::field::{Field, STORED_FIELDS};
+use super::record::Key;
+use super::session::Value;
+
+/// The stored values of a flat Session object, or `None` when the record needs the full reader.
+pub(super) fn read(text: &str) -> Option<[Option<Value<'_>>; STORED_FIELDS]> {
+    let mut cursor = Cursor { text, at: 0 };
+    let mut record = Record::default();
+    cursor.skip_whitespace();
+    cursor.object(|cursor, key| match Key::resolve(key) {
+        Key::Field(Field::OutputUrl) if cursor.peek() == Some(b'{') => {
+            record.store(Field::OutputUrl, Some(Value::OutputUrl))?;
+            cursor.object(|cursor, member| {
+                let value = cursor.scalar()?;
+                match member {
+                    "S3OutputUrl" => record.store(Field::S3OutputUrl, value),
+                    "CloudWatchOutputUrl" => record.store(Field::CloudWatchOutputUrl, value),
+                    _ => Some(()),
+                }
+            })
+        }
+        Key::Field(field) => record.store(field, cursor.scalar()?),
+        Key::Other => cursor.scalar().map(drop),
+        // Events, EventBridge envelopes and `Sessions` pages are not flat Sessions.
+        _ => None,
+    })?;
+    cursor.skip_whitespace();
+    cursor.at_end().then_some(record.values)
+}
+
+/// The values read so far, and which fields were named.
+#[derive(Default)]
+struct Record<'a> {
+    values: [Option<Value<'a>>; STORED_FIELDS],
+    seen: [bool; STORED_FIELDS],
+}
+
+impl<'a> Record<'a> {
+    /// Stores a field's value; a field named twice declines, for the full reader to report.
+    fn store(&mut self, field: Field, value: Option<Value<'a>>) -> Option<()> {
+        let slot = field.slot()?;
+        let seen = self.seen.get_mut(slot)?;
+        if *seen {
+            return None;
+        }
+        *seen = true;
+        *self.values.get_mut(slot)? = value;
+        Some(())
+    }
+}
+
+/// A position in the record's text; every step checks its bounds and declines on surprise.
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn rest(&self) -> &'a [u8] {
+        self.text.as_bytes().get(self.at..).unwrap_or_default()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.rest().first().copied()
+    }
+
+    fn at_end(&self) -> bool {
+        self.rest().is_empty()
+    }
+
+    fn skip_whitespace(&mut self) {
+        let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+        // Compact records have none, so the first byte is usually all there is to look at.
+        if self.peek().as_ref().is_some_and(is_space) {
+            self.at += self.rest().iter().take_while(|b| is_space(b)).count();
+        }
+    }
+
+    /// An object, each member's value read by `member` with the cursor on it.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.expect(b'{')?;
+        self.skip_whitespace();
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.skip_whitespace();
+            self.expect(b':')?;
+            self.skip_whitespace();
+            member(self, key)?;
+            self.skip_whitespace();
+            if self.eat(b'}') {
+                return Some(());
+            }
+            self.expect(b',')?;
+            self.skip_whitespace();
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.peek() == Some(byte);
+        self.at += usize::from(found);
+        found
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.eat(byte).then_some(())
+    }
+
+    /// A string without escapes or control characters, borrowed from the text.
+    #[inline]
+    fn string(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        if bytes.get(self.at) != Some(&b'"') {
+            return None;
+        }
+        let start = self.at + 1;
+        let end = start + plain_length(bytes.get(start..)?);
+        // The closing quote must be the byte found; a backslash means an escape.
+        if bytes.get(end) != Some(&b'"') {
+            return None;
+        }
+        self.at = end + 1;
+        // Both ends sit next to an ASCII quote, so they are character boundaries.
+        self.text.get(start..end)
+    }
+
+    /// A string, `true`, `false` or `null` (as `None`); other values decline.
+    fn scalar(&mut self) -> Option<Option<Value<'a>>> {
+        match self.peek()? {
+            b'"' => Some(Some(Value::String(Cow::Borrowed(self.string()?)))),
+            b't' => self.word("true", Some(Value::Bool(true))),
+            b'f' => self.word("false", Some(Value::Bool(false))),
+            b'n' => self.word("null", None),
+            _ => None,
+        }
+    }
+
+    fn word(&mut self, word: &str, value: Option<Value<'a>>) -> Option<Option<Value<'a>>> {
+        self.rest().starts_with(word.as_bytes()).then(|| {
+            self.at += word.len();
+            value
+        })
+    }
+}
+
+/// How many bytes start `bytes` before the first quote, backslash or control character (or
+/// its length if there is none): the plain text of a JSON string.
+///
+/// Strings are most of a record, so this looks at eight bytes at a time: a byte of a word is
+/// flagged when it equals `"` or `\\`, or is below 0x20, and the lowest flag is the first such
+/// byte (a flag can be wrong only above a byte that is rightly flagged).
+#[inline]
+fn plain_length(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut rest = bytes;
+    while let Some((word, after)) = rest.split_first_chunk::<8>() {
+        let word = u64::from_le_bytes(*word);
+        let flags = zero_bytes(word ^ (ONES * u64::from(b'"')))
+            | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
+        if flags != 0 {
+            return bytes.len() - rest.len() + flags.trailing_zeros() as usize / 8;
+        }
+        rest = after;
+    }
+    let tail = rest
+        .iter()
+        .take_while(|b| !matches!(b, b'"' | b'\\' | 0..0x20));
+    bytes.len() - rest.len() + tail.count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::record::parse_with_serde;
+    use crate::model::{ParsedRecord, Session};
+
+    /// What the serde reader makes of a text, as a Session where it is one.
+    fn serde_session(text: &str) -> Option<Session<'_>> {
+        match parse_with_serde(text) {
+            Ok(ParsedRecord::Session(session)) => Some(session),
+            _ => None,
+        }
+    }
+
+    fn agrees(text: &str) {
+        let fast = read(text).map(Session::from_values);
+        if let Some(fast) = fast {
+            assert_eq!(Some(fast), serde_session(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn reads_a_typical_export_record() {
+        let text = r#"{"SessionId":"kofi-d1b8","Target":"i-0f85","Status":"Terminated","StartDate":"2026-05-01T00:29:47.677408-05:00","EndDate":"2026-05-01T03:40:17.419409-05:00","DocumentName":"SSM-SessionManagerRunShell","Owner":"arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_Eng_8d2e/kofi@example.org","MaxSessionDuration":"240","AccessType":"Standard","Unknown":true,"Details":null,"OutputUrl":{"S3OutputUrl":"https://s3.amazonaws.com/logs/kofi.log","Other":"x","CloudWatchOutputUrl":null}}"#;
+        let values = read(text).expect("the common shape is read by the fast path");
+        let session = Session::from_values(values);
+        assert_eq!(Some(session), serde_session(text));
+    }
+
+    #[test]
+    fn reads_pretty_printed_and_empty_objects() {
+        for text in [
+            "{}",
+            " { } \n",
+            "{\n  \"Target\" : \"i-1\" ,\r\n\t\"Reason\": \"x\"\n}\n",
+            r#"{"OutputUrl":"s3://b"}"#,
+            r#"{"OutputUrl":null}"#,
+            r#"{"OutputUrl":{}}"#,
+            r#"{"OutputUrl":{ "CloudWatchOutputUrl" : "log-group" } }"#,
+        ] {
+            assert!(read(text).is_some(), "{text:?}");
+            agrees(text);
+        }
+    }
+
+    #[test]
+    fn declines_what_the_full_reader_must_judge() {
+        for text in [
+            r#"{"Target":"i-\u0031"}"#,
+            r#"{"Target":"i-1","Target":"i-2"}"#,
+            r#"{"Target":3}"#,
+            r#"{"Target":["i-1"]}"#,
+            r#"{"OutputUrl":{"S3OutputUrl":"s3://b","S3OutputUrl":"s3://c"}}"#,
+            r#"{"OutputUrl":{"S3OutputUrl":"s3://b","Other":[]}}"#,
+            r#"{"OutputUrl":null,"OutputUrl":{}}"#,
+            r#"{"eventName":"StartSession"}"#,
+            r#"{"Sessions":[]}"#,
+            r#"{"detail":{}}"#,
+            r#"{"Other":{"a":1}}"#,
+            "{\"Target\":\"i-\t1\"}",
+            r#"{"Target":"i-1",}"#,
+            r#"{"Target":"i-1"} x"#,
+            r#"{"Target":"i-1""#,
+            r#"{"Target" "i-1"}"#,
+            r#"{"Target":tru}"#,
+            r#"{"Target":"i-1"}{}"#,
+            "[]",
+            "",
+        ] {
+            assert!(read(text).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn plain_length_stops_at_the_first_quote_backslash_or_control_character() {
+        for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for at in 0..20 {
+                let mut bytes = vec![b'a'; 24];
+                bytes.extend_from_slice("é\u{7f}".as_bytes());
+                if let Some(byte) = bytes.get_mut(at) {
+                    *byte = stop;
+                }
+                // Later stops of every kind must not hide the first one.
+                bytes.extend_from_slice(b"\"\\\x01");
+                assert_eq!(plain_length(&bytes), at, "{stop:#x} at {at}");
+            }
+        }
+        let plain = "plain text, \u{20} and above: \u{7f} é".as_bytes();
+        assert_eq!(plain_length(plain), plain.len());
+        assert_eq!(plain_length(b""), 0);
+    }
+
+    #[test]
+    fn agrees_with_the_full_reader_on_every_prefix_of_a_record() {
+        let text = r#"{ "Target": "i-1", "Reason": "ticket", "Unknown": false, "EndDate": null, "OutputUrl": { "S3OutputUrl": "s3://b" } }"#;
+        for end in 0..=text.len() {
+            if let Some(prefix) = text.get(..end) {
+                agrees(prefix);
+            }
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::agrees;
+
+        fn whitespace() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec!["", "", "", " ", "\n  ", "\t", "\r\n"])
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                12 => "[a-zA-Z0-9:/._@ é-]{0,40}".prop_map(|text| format!("\"{text}\"")),
+                1 => prop::sample::select(vec![
+                    "true", "false", "null", "0", "-1.5e3", "[]", "{}", "\"\\u0041\"",
+                    "\"a\\\"b\"", "\"\t\"", "\"\u{1}\"", "\"", "nul", "{\"S3OutputUrl\":\"s3://b\"}",
+                    "{\"S3OutputUrl\":\"a\",\"S3OutputUrl\":\"b\"}", "{\"CloudWatchOutputUrl\":null,\"x\":1}",
+                ])
+                .prop_map(str::to_owned),
+            ]
+        }
+
+        fn key() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "SessionId",
+                "Target",
+                "Status",
+                "StartDate",
+                "EndDate",
+                "DocumentName",
+                "Owner",
+                "Reason",
+                "Details",
+                "OutputUrl",
+                "MaxSessionDuration",
+                "AccessType",
+                "Extra",
+                "S3OutputUrl",
+                "eventName",
+                "Sessions",
+                "detail",
+                "target",
+                "",
+            ])
+        }
+
+        fn member() -> impl Strategy<Value = String> {
+            (key(), whitespace(), whitespace(), value())
+                .prop_map(|(key, before, after, value)| format!("\"{key}\"{before}:{after}{value}"))
+        }
+
+        fn record() -> impl Strategy<Value = String> {
+            (
+                whitespace(),
+                prop::collection::vec((member(), whitespace()), 0..8),
+                prop::sample::select(vec!["}", "}", "}", "} ", ",}", "", "}}"]),
+            )
+                .prop_map(|(lead, members, close)| {
+                    let body: Vec<String> = members
+                        .into_iter()
+                        .map(|(m, space)| format!("{m}{space}"))
+                        .collect();
+                    format!("{lead}{{{}{close}", body.join(","))
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+            /// Whatever the fast path accepts, the serde reader accepts and reads alike.
+            #[test]
+            fn the_fast_path_never_disagrees_with_the_full_reader(text in record()) {
+                agrees(&text);
+            }
+        }
+    }
+}
