@@ -346,6 +346,12 @@ impl<'a> Session<'a> {
 
 /// Reads whole (or decimal) minutes written as digits, as `MaxSessionDuration` holds them.
 fn parse_minutes(text: &str) -> Option<f64> {
+    // Whole minutes, as the API writes them, need no float parser: up to 15 digits are exact.
+    if (1..=15).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        let whole = text.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+        #[expect(clippy::cast_precision_loss, reason = "below 10^15, so exact")]
+        return Some(whole as f64);
+    }
     let digits = text.strip_prefix('-').unwrap_or(text);
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
     let is_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -388,6 +394,23 @@ mod tests {
         assert_eq!(parse_minutes("inf"), None);
         assert_eq!(parse_minutes(""), None);
         assert_eq!(parse_minutes(" 60"), None);
+        assert_eq!(parse_minutes("-5"), Some(-5.0));
+        assert_eq!(parse_minutes("007"), Some(7.0));
+    }
+
+    #[test]
+    fn whole_minutes_read_without_the_float_parser_agree_with_it() {
+        for text in [
+            "0",
+            "9",
+            "240",
+            "1440",
+            "999999999999999",
+            "1000000000000000",
+            "12345678901234567890",
+        ] {
+            assert_eq!(parse_minutes(text), text.parse().ok(), "{text}");
+        }
     }
 
     #[test]

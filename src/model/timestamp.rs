@@ -128,26 +128,45 @@ impl Timestamp {
 /// `t`, leap seconds, odd digits) returns `None` and goes to `time`'s RFC 3339 parser, which
 /// decides; the fast path accepts nothing that parser would reject.
 fn parse_common(b: &[u8]) -> Option<i64> {
-    fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
-        let mut value = 0i64;
-        for &c in b.get(at..at + n)? {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            value = value * 10 + i64::from(c - b'0');
-        }
-        Some(value)
-    }
-    let shape_ok = b.get(4) == Some(&b'-')
-        && b.get(7) == Some(&b'-')
-        && b.get(10) == Some(&b'T')
-        && b.get(13) == Some(&b':')
-        && b.get(16) == Some(&b':');
-    if !shape_ok {
+    let (head, rest) = b.split_first_chunk::<19>()?;
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        dash1,
+        m0,
+        m1,
+        dash2,
+        d0,
+        d1,
+        t,
+        h0,
+        h1,
+        colon1,
+        n0,
+        n1,
+        colon2,
+        s0,
+        s1,
+    ] = *head;
+    // One test of every digit up front lets the arithmetic below run unchecked.
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1];
+    let punctuation = [dash1, dash2, t, colon1, colon2];
+    if punctuation != *b"--T::" || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
-    let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    let number = |digits: &[u8]| {
+        digits
+            .iter()
+            .fold(0i64, |n, digit| n * 10 + i64::from(digit - b'0'))
+    };
+    let (year, month, day) = (
+        number(&[y0, y1, y2, y3]),
+        number(&[m0, m1]),
+        number(&[d0, d1]),
+    );
+    let (hour, minute, second) = (number(&[h0, h1]), number(&[n0, n1]), number(&[s0, s1]));
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
@@ -157,31 +176,31 @@ fn parse_common(b: &[u8]) -> Option<i64> {
     {
         return None;
     }
-    let mut at = 19;
-    let mut micros = 0i64;
-    if b.get(at) == Some(&b'.') {
-        at += 1;
-        let start = at;
-        while b.get(at).is_some_and(u8::is_ascii_digit) {
-            at += 1;
+    let (micros, zone) = match rest.split_first() {
+        Some((b'.', fraction)) => {
+            let count = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+            if count == 0 || count > 9 {
+                return None;
+            }
+            // Keep microseconds, truncating finer digits as the general path does.
+            let kept = count.min(6);
+            let micros = number(fraction.get(..kept)?) * 10i64.pow(6 - kept as u32);
+            (micros, fraction.get(count..)?)
         }
-        let count = at - start;
-        if count == 0 || count > 9 {
-            return None;
-        }
-        // Keep microseconds, truncating finer digits as the general path does.
-        let kept = count.min(6);
-        micros = digits(b, start, kept)? * 10i64.pow(6 - kept as u32);
-    }
-    let offset = match b.get(at)? {
-        b'Z' if at + 1 == b.len() => 0,
-        sign @ (b'+' | b'-') if at + 6 == b.len() && b.get(at + 3) == Some(&b':') => {
-            let (h, m) = (digits(b, at + 1, 2)?, digits(b, at + 4, 2)?);
+        _ => (0, rest),
+    };
+    let offset = match *zone {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
+            if ![h0, h1, m0, m1].iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let (h, m) = (number(&[h0, h1]), number(&[m0, m1]));
             if h > 23 || m > 59 {
                 return None;
             }
             let seconds = h * 3600 + m * 60;
-            if *sign == b'-' { -seconds } else { seconds }
+            if sign == b'-' { -seconds } else { seconds }
         }
         _ => return None,
     };
@@ -322,6 +341,13 @@ mod tests {
             "2026-01-01T00:00:00",
             "2026-01-01T00:00:00+0100",
             "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00Zx",
+            "2026-01-01T00:00:00+01:0a",
+            "2026-01-01T00:00:00+24:00",
+            "2026-01-01T00:00:00-05:00 ",
+            "2026-1-01T00:00:00Z",
+            "+026-01-01T00:00:00Z",
         ] {
             assert_eq!(parse_common(rejected.as_bytes()), None, "{rejected}");
         }
