@@ -6,6 +6,7 @@ mod during;
 mod membership;
 mod pattern;
 mod presence;
+mod sequence;
 
 use marked_yaml::Node;
 

@@ -4,10 +4,11 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use marked_yaml::Node;
 use regex::{Regex, RegexSet, RegexSetBuilder};
-use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, HirKind, Look};
 
 use crate::LoadError;
 use crate::compile::{Compiler, MAX_GLOBS_PER_CONDITION};
+
+use super::sequence::Sequence;
 
 /// Glob patterns; a value matches when any pattern matches all of it.
 #[derive(Debug, Clone)]
@@ -239,19 +240,16 @@ pub(crate) struct Pattern {
     pub(super) negated: bool,
 }
 
-/// How a pattern is matched: the regex crate in general, or, for the shape the API reference
-/// writes its constraints in (`^[class]{m,n}$`, e.g. `^.{1,256}$`), a count of characters of one
-/// class. That shape compiles to a large automaton (hundreds of repeated states) although it
-/// is a length check; recognising it keeps compiling the `aws-api` pack well under a
-/// millisecond and matching it a single pass.
+/// How a pattern is matched: the regex crate in general, or, for sequences of literals and
+/// class runs (`^arn:aws:sts::[0-9]{12}:...`, and the shape the API reference writes its
+/// constraints in, `^[class]{m,n}$`), one pass over the text (see [`Sequence`]). The API
+/// reference's shape also compiles to a large automaton (hundreds of repeated states) although
+/// it is a length check; recognising it keeps compiling the `aws-api` pack well under a
+/// millisecond.
 #[derive(Debug, Clone)]
 enum Matcher {
     Regex(Regex),
-    ClassRun {
-        class: ClassUnicode,
-        min: u32,
-        max: Option<u32>,
-    },
+    Sequence(Sequence),
 }
 
 /// Bounds the compiled size of one regex, so a policy cannot make the engine allocate without limit.
@@ -261,9 +259,9 @@ impl Pattern {
     pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
         let source = cx.string(arg, &format!("the argument of `{op}`"))?;
         let negated = op == "not_matches";
-        if let Some(matcher) = class_run(source) {
+        if let Some(sequence) = Sequence::of(source) {
             return Some(Self {
-                matcher,
+                matcher: Matcher::Sequence(sequence),
                 source: source.to_owned(),
                 negated,
             });
@@ -302,16 +300,7 @@ impl Pattern {
     pub(super) fn is_match(&self, text: &str) -> bool {
         match &self.matcher {
             Matcher::Regex(regex) => regex.is_match(text),
-            Matcher::ClassRun { class, min, max } => {
-                let mut count = 0u32;
-                for c in text.chars() {
-                    if !class_contains(class, c) {
-                        return false;
-                    }
-                    count = count.saturating_add(1);
-                }
-                count >= *min && max.is_none_or(|max| count <= max)
-            }
+            Matcher::Sequence(sequence) => sequence.is_match(text),
         }
     }
 
@@ -325,97 +314,9 @@ impl Pattern {
     }
 }
 
-/// Recognises `^X{m,n}$` (also `{m,}`, `{m}`, `+`, `*`) where `X` is one character class, as
-/// the regex crate parses it with its default flags.
-fn class_run(source: &str) -> Option<Matcher> {
-    let hir = regex_syntax::Parser::new().parse(source).ok()?;
-    let HirKind::Concat(parts) = hir.kind() else {
-        return None;
-    };
-    let [start, repetition, end] = parts.as_slice() else {
-        return None;
-    };
-    let (HirKind::Look(Look::Start), HirKind::Look(Look::End)) = (start.kind(), end.kind()) else {
-        return None;
-    };
-    let HirKind::Repetition(repetition) = repetition.kind() else {
-        return None;
-    };
-    let class = match repetition.sub.kind() {
-        HirKind::Class(Class::Unicode(class)) => class.clone(),
-        HirKind::Literal(literal) => {
-            let text = std::str::from_utf8(&literal.0).ok()?;
-            let mut chars = text.chars();
-            let c = chars.next()?;
-            if chars.next().is_some() {
-                return None;
-            }
-            ClassUnicode::new([ClassUnicodeRange::new(c, c)])
-        }
-        _ => return None,
-    };
-    Some(Matcher::ClassRun {
-        class,
-        min: repetition.min,
-        max: repetition.max,
-    })
-}
-
-fn class_contains(class: &ClassUnicode, c: char) -> bool {
-    let ranges = class.ranges();
-    // Ranges are sorted and disjoint: binary search for the one that could hold `c`.
-    let index = ranges.partition_point(|range| range.end() < c);
-    ranges.get(index).is_some_and(|range| range.start() <= c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn both(pattern: &str, texts: &[&str]) {
-        let run = class_run(pattern).expect("a class run");
-        let regex = Regex::new(pattern).unwrap();
-        let probe = Pattern {
-            matcher: run,
-            source: pattern.to_owned(),
-            negated: false,
-        };
-        for text in texts {
-            assert_eq!(
-                probe.is_match(text),
-                regex.is_match(text),
-                "{pattern} on {text:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn class_runs_match_exactly_what_the_regex_matches() {
-        let texts = [
-            "",
-            "a",
-            "ab\ncd",
-            "é",
-            "x".repeat(256).as_str(),
-            "x".repeat(257).as_str(),
-            "SSM-Doc_1.2",
-            "a b",
-            "ab",
-            "\r",
-        ]
-        .map(str::to_owned);
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        for pattern in [
-            "^.{1,256}$",
-            "^[a-zA-Z0-9_\\-.]{3,128}$",
-            "^[a-z]+$",
-            "^x*$",
-            "^[^\\s]{2}$",
-            "^a{2,}$",
-        ] {
-            both(pattern, &texts);
-        }
-    }
 
     #[test]
     fn affix_globs_match_as_globset_does() {
@@ -447,19 +348,6 @@ mod tests {
         }
         for pattern in ["i-*-prod", "a?", "[ab]*", "{a,b}*", "*a*", "a\\*"] {
             assert!(Affix::of(pattern).is_none(), "{pattern}");
-        }
-    }
-
-    #[test]
-    fn other_shapes_use_the_regex() {
-        for pattern in [
-            "^(a|b){1,3}$",
-            "[a-z]{1,3}",
-            "^.{1,3}",
-            "^([1-9]|1[0-4])$",
-            "(?m)^.{1,2}$",
-        ] {
-            assert!(class_run(pattern).is_none(), "{pattern}");
         }
     }
 }
