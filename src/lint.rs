@@ -441,10 +441,11 @@ impl<'p> Linter<'p> {
                 };
             }
         };
-        match parse_record(batch.bytes(frame)) {
+        // Matched by reference: moving a Session out of the result would copy it.
+        match &parse_record(batch.bytes(frame)) {
             Ok(ParsedRecord::Session(session)) => Outcome::Records {
                 line: frame.line,
-                list: vec![self.evaluate(&session)],
+                list: vec![self.evaluate(session)],
             },
             Ok(ParsedRecord::Sessions(sessions)) => Outcome::Records {
                 line: frame.line,

@@ -11,14 +11,21 @@ use std::borrow::Cow;
 
 use super::field::{Field, STORED_FIELDS};
 use super::record::Key;
-use super::session::Value;
+use super::session::{Session, Value};
 
-/// The stored values of a flat Session object, or `None` when the record needs the full reader.
-pub(super) fn read(text: &str) -> Option<[Option<Value<'_>>; STORED_FIELDS]> {
+/// Reads a flat Session object into `session` (empty on entry), or returns false when the
+/// record needs the full reader; `session` then holds part of it and is to be dropped.
+///
+/// The record is filled in place because a Session is a few hundred bytes, and copying it
+/// through return values cost a measurable share of reading it.
+pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
     let mut cursor = Cursor { text, at: 0 };
-    let mut record = Record::default();
+    let mut record = Record {
+        values: session.values_mut(),
+        seen: [false; STORED_FIELDS],
+    };
     cursor.skip_whitespace();
-    cursor.object(|cursor, key| match Key::resolve(key) {
+    let read = cursor.object(|cursor, key| match Key::resolve(key) {
         Key::Field(Field::OutputUrl) if cursor.peek() == Some(b'{') => {
             record.store(Field::OutputUrl, Some(Value::OutputUrl))?;
             cursor.object(|cursor, member| {
@@ -34,19 +41,22 @@ pub(super) fn read(text: &str) -> Option<[Option<Value<'_>>; STORED_FIELDS]> {
         Key::Other => cursor.scalar().map(drop),
         // Events, EventBridge envelopes and `Sessions` pages are not flat Sessions.
         _ => None,
-    })?;
+    });
     cursor.skip_whitespace();
-    cursor.at_end().then_some(record.values)
+    if read.is_none() || !cursor.at_end() {
+        return false;
+    }
+    session.read_timestamps();
+    true
 }
 
 /// The values read so far, and which fields were named.
-#[derive(Default)]
-struct Record<'a> {
-    values: [Option<Value<'a>>; STORED_FIELDS],
+struct Record<'v, 'a> {
+    values: &'v mut [Option<Value<'a>>; STORED_FIELDS],
     seen: [bool; STORED_FIELDS],
 }
 
-impl<'a> Record<'a> {
+impl<'a> Record<'_, 'a> {
     /// Stores a field's value; a field named twice declines, for the full reader to report.
     fn store(&mut self, field: Field, value: Option<Value<'a>>) -> Option<()> {
         let slot = field.slot()?;
@@ -187,8 +197,8 @@ fn plain_length(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ParsedRecord;
     use crate::model::record::parse_with_serde;
-    use crate::model::{ParsedRecord, Session};
 
     /// What the serde reader makes of a text, as a Session where it is one.
     fn serde_session(text: &str) -> Option<Session<'_>> {
@@ -198,9 +208,14 @@ mod tests {
         }
     }
 
+    /// What the fast path makes of a text, if it takes it.
+    fn read(text: &str) -> Option<Session<'_>> {
+        let mut session = Session::default();
+        read_into(text, &mut session).then_some(session)
+    }
+
     fn agrees(text: &str) {
-        let fast = read(text).map(Session::from_values);
-        if let Some(fast) = fast {
+        if let Some(fast) = read(text) {
             assert_eq!(Some(fast), serde_session(text), "{text}");
         }
     }
@@ -208,8 +223,7 @@ mod tests {
     #[test]
     fn reads_a_typical_export_record() {
         let text = r#"{"SessionId":"kofi-d1b8","Target":"i-0f85","Status":"Terminated","StartDate":"2026-05-01T00:29:47.677408-05:00","EndDate":"2026-05-01T03:40:17.419409-05:00","DocumentName":"SSM-SessionManagerRunShell","Owner":"arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_Eng_8d2e/kofi@example.org","MaxSessionDuration":"240","AccessType":"Standard","Unknown":true,"Details":null,"OutputUrl":{"S3OutputUrl":"https://s3.amazonaws.com/logs/kofi.log","Other":"x","CloudWatchOutputUrl":null}}"#;
-        let values = read(text).expect("the common shape is read by the fast path");
-        let session = Session::from_values(values);
+        let session = read(text).expect("the common shape is read by the fast path");
         assert_eq!(Some(session), serde_session(text));
     }
 

@@ -115,7 +115,15 @@ impl RecordError {
 
 /// Reads one record from the bytes of one JSON value.
 pub fn parse_record(bytes: &[u8]) -> Result<ParsedRecord<'_>, RecordError> {
-    Ok(parse_shape(bytes)?.into_record())
+    let text = utf8(bytes)?;
+    // Built where it is returned, so the common case is not copied through wrappers.
+    let mut record = ParsedRecord::Session(Session::default());
+    if let ParsedRecord::Session(session) = &mut record
+        && flat::read_into(text, session)
+    {
+        return Ok(record);
+    }
+    Ok(read_with_serde(text)?.into_record())
 }
 
 /// Reads one event: the record it holds and, for CloudTrail and EventBridge events, what the
@@ -136,9 +144,18 @@ pub fn parse_event(bytes: &[u8]) -> Result<(Option<EventInfo>, ParsedRecord<'_>)
 }
 
 fn parse_shape(bytes: &[u8]) -> Result<Shape<'_>, RecordError> {
-    // Validating the whole record once is much cheaper than serde_json checking every string
-    // of a byte slice, and lets it read from a `&str` without checking again.
-    let text = std::str::from_utf8(bytes).map_err(|error| {
+    let text = utf8(bytes)?;
+    let mut session = Session::default();
+    if flat::read_into(text, &mut session) {
+        return Ok(Shape::Session(session));
+    }
+    read_with_serde(text)
+}
+
+/// The record as text: validating it whole once is much cheaper than serde_json checking every
+/// string of a byte slice, and lets both readers take `&str` without checking again.
+fn utf8(bytes: &[u8]) -> Result<&str, RecordError> {
+    std::str::from_utf8(bytes).map_err(|error| {
         let before = bytes.get(..error.valid_up_to()).unwrap_or_default();
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
         let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
@@ -147,11 +164,7 @@ fn parse_shape(bytes: &[u8]) -> Result<Shape<'_>, RecordError> {
             line,
             column,
         }
-    })?;
-    if let Some(values) = flat::read(text) {
-        return Ok(Shape::Session(Session::from_values(values)));
-    }
-    read_with_serde(text)
+    })
 }
 
 /// Reads any record the fast path declines, and reports where a broken one goes wrong.

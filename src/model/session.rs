@@ -151,9 +151,20 @@ impl<'a> Session<'a> {
             start: Read::Absent,
             end: Read::Absent,
         };
-        session.start = session.read_timestamp(Field::StartDate);
-        session.end = session.read_timestamp(Field::EndDate);
+        session.read_timestamps();
         session
+    }
+
+    /// The stored values, for a reader filling a record in place; [`Session::read_timestamps`]
+    /// must follow.
+    pub(crate) fn values_mut(&mut self) -> &mut [Option<Value<'a>>; STORED_FIELDS] {
+        &mut self.values
+    }
+
+    /// Reads the start and end again from the stored values.
+    pub(crate) fn read_timestamps(&mut self) {
+        self.start = self.read_timestamp(Field::StartDate);
+        self.end = self.read_timestamp(Field::EndDate);
     }
 
     /// A record with the given values; later values of one field replace earlier ones.
