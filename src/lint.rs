@@ -200,7 +200,9 @@ pub struct Linter<'p> {
 
 /// What one frame became, before record numbers are given out.
 enum Outcome<'p> {
-    /// A Session, or the sessions of a response held in one frame.
+    /// A Session: the common case, kept out of a list so it costs no allocation.
+    Record { line: u64, evaluated: Evaluated<'p> },
+    /// The sessions of a `DescribeSessions` response held in one frame.
     Records { line: u64, list: Vec<Evaluated<'p>> },
     Error {
         line: u64,
@@ -443,9 +445,9 @@ impl<'p> Linter<'p> {
         };
         // Matched by reference: moving a Session out of the result would copy it.
         match &parse_record(batch.bytes(frame)) {
-            Ok(ParsedRecord::Session(session)) => Outcome::Records {
+            Ok(ParsedRecord::Session(session)) => Outcome::Record {
                 line: frame.line,
-                list: vec![self.evaluate(session)],
+                evaluated: self.evaluate(session),
             },
             Ok(ParsedRecord::Sessions(sessions)) => Outcome::Records {
                 line: frame.line,
@@ -547,21 +549,12 @@ impl Emitter {
             return Ok(());
         }
         match outcome {
+            Outcome::Record { line, evaluated } => {
+                self.report(set, line, evaluated, reporter, summary)
+            }
             Outcome::Records { line, list } => {
                 for evaluated in list {
-                    self.record += 1;
-                    summary.count(set, &evaluated.evaluation);
-                    reporter.record(&RecordResult {
-                        source: self.source.clone(),
-                        record: self.record,
-                        line,
-                        session_id: evaluated.session_id,
-                        target: evaluated.target,
-                        owner: evaluated.owner,
-                        start: evaluated.start,
-                        evaluation: evaluated.evaluation,
-                        baseline: evaluated.baseline,
-                    })?;
+                    self.report(set, line, evaluated, reporter, summary)?;
                 }
                 Ok(())
             }
@@ -591,6 +584,30 @@ impl Emitter {
                 self.stop(message, reporter, summary)
             }
         }
+    }
+
+    /// Numbers and reports one evaluated record.
+    fn report<'p>(
+        &mut self,
+        set: &CompiledPolicySet,
+        line: u64,
+        evaluated: Evaluated<'p>,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        self.record += 1;
+        summary.count(set, &evaluated.evaluation);
+        reporter.record(&RecordResult {
+            source: self.source.clone(),
+            record: self.record,
+            line,
+            session_id: evaluated.session_id,
+            target: evaluated.target,
+            owner: evaluated.owner,
+            start: evaluated.start,
+            evaluation: evaluated.evaluation,
+            baseline: evaluated.baseline,
+        })
     }
 
     /// Reports that the input stopped being read; nothing after it is reported.

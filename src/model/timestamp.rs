@@ -130,43 +130,63 @@ impl Timestamp {
 fn parse_common(b: &[u8]) -> Option<i64> {
     let (head, rest) = b.split_first_chunk::<19>()?;
     let [
+        _,
+        _,
+        _,
+        _,
+        dash1,
+        _,
+        _,
+        dash2,
+        _,
+        _,
+        t,
+        _,
+        _,
+        colon1,
+        _,
+        _,
+        colon2,
+        _,
+        _,
+    ] = *head;
+    // Digits become their values; anything else becomes more than 9 (wrapping below '0').
+    let [
         y0,
         y1,
         y2,
         y3,
-        dash1,
+        _,
         m0,
         m1,
-        dash2,
+        _,
         d0,
         d1,
-        t,
+        _,
         h0,
         h1,
-        colon1,
+        _,
         n0,
         n1,
-        colon2,
+        _,
         s0,
         s1,
-    ] = *head;
-    // One test of every digit up front lets the arithmetic below run unchecked.
-    let digits = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1];
-    let punctuation = [dash1, dash2, t, colon1, colon2];
-    if punctuation != *b"--T::" || !digits.iter().all(u8::is_ascii_digit) {
+    ] = head.map(|c| c.wrapping_sub(b'0'));
+    // One test of every digit up front, without a branch per digit.
+    let largest = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1]
+        .into_iter()
+        .fold(0, u8::max);
+    if [dash1, dash2, t, colon1, colon2] != *b"--T::" || largest > 9 {
         return None;
     }
+    let two = |tens: u8, ones: u8| i64::from(tens) * 10 + i64::from(ones);
+    let (year, month, day) = (two(y0, y1) * 100 + two(y2, y3), two(m0, m1), two(d0, d1));
+    let (hour, minute, second) = (two(h0, h1), two(n0, n1), two(s0, s1));
     let number = |digits: &[u8]| {
         digits
             .iter()
             .fold(0i64, |n, digit| n * 10 + i64::from(digit - b'0'))
     };
-    let (year, month, day) = (
-        number(&[y0, y1, y2, y3]),
-        number(&[m0, m1]),
-        number(&[d0, d1]),
-    );
-    let (hour, minute, second) = (number(&[h0, h1]), number(&[n0, n1]), number(&[s0, s1]));
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
@@ -183,8 +203,9 @@ fn parse_common(b: &[u8]) -> Option<i64> {
                 return None;
             }
             // Keep microseconds, truncating finer digits as the general path does.
+            const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
             let kept = count.min(6);
-            let micros = number(fraction.get(..kept)?) * 10i64.pow(6 - kept as u32);
+            let micros = number(fraction.get(..kept)?) * SCALE.get(kept)?;
             (micros, fraction.get(count..)?)
         }
         _ => (0, rest),
@@ -192,10 +213,11 @@ fn parse_common(b: &[u8]) -> Option<i64> {
     let offset = match *zone {
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
-            if ![h0, h1, m0, m1].iter().all(u8::is_ascii_digit) {
+            let [h0, h1, m0, m1] = [h0, h1, m0, m1].map(|c| c.wrapping_sub(b'0'));
+            if [h0, h1, m0, m1].into_iter().fold(0, u8::max) > 9 {
                 return None;
             }
-            let (h, m) = (number(&[h0, h1]), number(&[m0, m1]));
+            let (h, m) = (two(h0, h1), two(m0, m1));
             if h > 23 || m > 59 {
                 return None;
             }
