@@ -25,22 +25,31 @@ pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
         seen: [false; STORED_FIELDS],
     };
     cursor.skip_whitespace();
-    let read = cursor.object(|cursor, key| match Key::resolve(key) {
-        Key::Field(Field::OutputUrl) if cursor.peek() == Some(b'{') => {
-            record.store(Field::OutputUrl, Some(Value::OutputUrl))?;
-            cursor.object(|cursor, member| {
-                let value = cursor.scalar()?;
-                match member {
-                    "S3OutputUrl" => record.store(Field::S3OutputUrl, value),
-                    "CloudWatchOutputUrl" => record.store(Field::CloudWatchOutputUrl, value),
-                    _ => Some(()),
-                }
-            })
+    let mut previous = None;
+    let read = cursor.object(|cursor| {
+        let key = cursor.key(likely_after(previous))?;
+        if let Key::Field(field) = key {
+            previous = Some(field);
         }
-        Key::Field(field) => record.store(field, cursor.scalar()?),
-        Key::Other => cursor.scalar().map(drop),
-        // Events, EventBridge envelopes and `Sessions` pages are not flat Sessions.
-        _ => None,
+        match key {
+            Key::Field(Field::OutputUrl) if cursor.peek() == Some(b'{') => {
+                record.store(Field::OutputUrl, Some(Value::OutputUrl))?;
+                cursor.object(|cursor| {
+                    let member = cursor.string()?;
+                    cursor.colon()?;
+                    let value = cursor.scalar()?;
+                    match member {
+                        "S3OutputUrl" => record.store(Field::S3OutputUrl, value),
+                        "CloudWatchOutputUrl" => record.store(Field::CloudWatchOutputUrl, value),
+                        _ => Some(()),
+                    }
+                })
+            }
+            Key::Field(field) => record.store(field, cursor.scalar()?),
+            Key::Other => cursor.scalar().map(drop),
+            // Events, EventBridge envelopes and `Sessions` pages are not flat Sessions.
+            _ => None,
+        }
     });
     cursor.skip_whitespace();
     if read.is_none() || !cursor.at_end() {
@@ -48,6 +57,28 @@ pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
     }
     session.read_timestamps();
     true
+}
+
+/// The fields AWS tools write after a field, most likely first: the API's order, the CLI's, and
+/// the optional fields that may come between. Any other order is read as well, only slower.
+fn likely_after(field: Option<Field>) -> &'static [Field] {
+    use Field::*;
+    match field {
+        None => &[SessionId],
+        Some(SessionId) => &[Target],
+        Some(Target) => &[Status],
+        Some(Status) => &[StartDate],
+        Some(StartDate) => &[EndDate, DocumentName],
+        Some(EndDate) => &[DocumentName],
+        Some(DocumentName) => &[Owner],
+        Some(Owner) => &[MaxSessionDuration, Reason, OutputUrl, Details],
+        Some(Reason) => &[MaxSessionDuration, OutputUrl, Details],
+        Some(Details) => &[OutputUrl, MaxSessionDuration],
+        Some(MaxSessionDuration) => &[AccessType],
+        Some(AccessType) => &[OutputUrl, Reason],
+        Some(OutputUrl) => &[MaxSessionDuration, AccessType],
+        Some(_) => &[],
+    }
 }
 
 /// The values read so far, and which fields were named.
@@ -58,6 +89,8 @@ struct Record<'v, 'a> {
 
 impl<'a> Record<'_, 'a> {
     /// Stores a field's value; a field named twice declines, for the full reader to report.
+    /// Inlined for the reason [`Cursor::scalar`] is.
+    #[inline(always)]
     fn store(&mut self, field: Field, value: Option<Value<'a>>) -> Option<()> {
         let slot = field.slot()?;
         let seen = self.seen.get_mut(slot)?;
@@ -97,19 +130,15 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// An object, each member's value read by `member` with the cursor on it.
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    /// An object, each member read by `member` with the cursor on its key.
+    fn object(&mut self, mut member: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.expect(b'{')?;
         self.skip_whitespace();
         if self.eat(b'}') {
             return Some(());
         }
         loop {
-            let key = self.string()?;
-            self.skip_whitespace();
-            self.expect(b':')?;
-            self.skip_whitespace();
-            member(self, key)?;
+            member(self)?;
             self.skip_whitespace();
             if self.eat(b'}') {
                 return Some(());
@@ -117,6 +146,31 @@ impl<'a> Cursor<'a> {
             self.expect(b',')?;
             self.skip_whitespace();
         }
+    }
+
+    /// The `:` between a key and its value, with the whitespace around it.
+    fn colon(&mut self) -> Option<()> {
+        self.skip_whitespace();
+        self.expect(b':')?;
+        self.skip_whitespace();
+        Some(())
+    }
+
+    /// A record's key and the colon after it. The `likely` fields are compared first: a match
+    /// is cheaper than reading the key and looking it up.
+    fn key(&mut self, likely: &[Field]) -> Option<Key> {
+        let rest = self.rest().strip_prefix(b"\"")?;
+        for field in likely {
+            let name = field.name().as_bytes();
+            if rest.strip_prefix(name).and_then(|after| after.first()) == Some(&b'"') {
+                self.at += name.len() + 2;
+                self.colon()?;
+                return Some(Key::Field(*field));
+            }
+        }
+        let key = Key::resolve(self.string()?);
+        self.colon()?;
+        Some(key)
     }
 
     fn eat(&mut self, byte: u8) -> bool {
@@ -148,6 +202,10 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string, `true`, `false` or `null` (as `None`); other values decline.
+    ///
+    /// Inlined: returned through memory, its result was read back before the stores that wrote
+    /// it had landed, which stalled the reader on every value.
+    #[inline(always)]
     fn scalar(&mut self) -> Option<Option<Value<'a>>> {
         match self.peek()? {
             b'"' => Some(Some(Value::String(Cow::Borrowed(self.string()?)))),
