@@ -108,7 +108,9 @@ impl Timestamp {
             clippy::cast_possible_truncation,
             reason = "years 1..=9999 fit in i64 microseconds"
         )]
-        let micros = (datetime.unix_timestamp_nanos() / 1_000) as i64;
+        // Finer digits are dropped toward the earlier instant, as the fast path drops them:
+        // plain division would round instants before 1970 the other way.
+        let micros = datetime.unix_timestamp_nanos().div_euclid(1_000) as i64;
         Self(micros)
     }
 
@@ -129,59 +131,7 @@ impl Timestamp {
 /// decides; the fast path accepts nothing that parser would reject.
 fn parse_common(b: &[u8]) -> Option<i64> {
     let (head, rest) = b.split_first_chunk::<19>()?;
-    let [
-        _,
-        _,
-        _,
-        _,
-        dash1,
-        _,
-        _,
-        dash2,
-        _,
-        _,
-        t,
-        _,
-        _,
-        colon1,
-        _,
-        _,
-        colon2,
-        _,
-        _,
-    ] = *head;
-    // Digits become their values; anything else becomes more than 9 (wrapping below '0').
-    let [
-        y0,
-        y1,
-        y2,
-        y3,
-        _,
-        m0,
-        m1,
-        _,
-        d0,
-        d1,
-        _,
-        h0,
-        h1,
-        _,
-        n0,
-        n1,
-        _,
-        s0,
-        s1,
-    ] = head.map(|c| c.wrapping_sub(b'0'));
-    // One test of every digit up front, without a branch per digit.
-    let largest = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1]
-        .into_iter()
-        .fold(0, u8::max);
-    if [dash1, dash2, t, colon1, colon2] != *b"--T::" || largest > 9 {
-        return None;
-    }
-    let two = |tens: u8, ones: u8| i64::from(tens) * 10 + i64::from(ones);
-    let (year, month, day) = (two(y0, y1) * 100 + two(y2, y3), two(m0, m1), two(d0, d1));
-    let (hour, minute, second) = (two(h0, h1), two(n0, n1), two(s0, s1));
+    let [year, month, day, hour, minute, second] = read_head(head)?;
     let number = |digits: &[u8]| {
         digits
             .iter()
@@ -197,27 +147,16 @@ fn parse_common(b: &[u8]) -> Option<i64> {
         return None;
     }
     let (micros, zone) = match rest.split_first() {
-        Some((b'.', fraction)) => {
-            let count = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
-            if count == 0 || count > 9 {
-                return None;
-            }
-            // Keep microseconds, truncating finer digits as the general path does.
-            const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-            let kept = count.min(6);
-            let micros = number(fraction.get(..kept)?) * SCALE.get(kept)?;
-            (micros, fraction.get(count..)?)
-        }
+        Some((b'.', fraction)) => read_fraction(fraction)?,
         _ => (0, rest),
     };
     let offset = match *zone {
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
-            let [h0, h1, m0, m1] = [h0, h1, m0, m1].map(|c| c.wrapping_sub(b'0'));
-            if [h0, h1, m0, m1].into_iter().fold(0, u8::max) > 9 {
+            if ![h0, h1, m0, m1].iter().all(u8::is_ascii_digit) {
                 return None;
             }
-            let (h, m) = (two(h0, h1), two(m0, m1));
+            let (h, m) = (number(&[h0, h1]), number(&[m0, m1]));
             if h > 23 || m > 59 {
                 return None;
             }
@@ -229,6 +168,71 @@ fn parse_common(b: &[u8]) -> Option<i64> {
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
     Some(seconds * MICROS_PER_SECOND + micros)
+}
+
+/// Reads `YYYY-MM-DDTHH:MM:SS` as three eight-byte words (the last overlapping the middle one),
+/// each checked against its template at once: year, month, day, hour, minute, second.
+fn read_head(head: &[u8; 19]) -> Option<[i64; 6]> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A word as the values of its digits, or `None` if a digit or punctuation is wrong. After
+    // XOR with the template, a digit is its value and matching punctuation is 0.
+    let word = |bytes: &[u8], template: &[u8; 8]| -> Option<u64> {
+        let (word, _) = bytes.split_first_chunk::<8>()?;
+        let value = u64::from_le_bytes(*word) ^ u64::from_le_bytes(*template);
+        let digits = u64::from_le_bytes(template.map(|t| if t == b'0' { 0xff } else { 0 }));
+        // A byte is more than 9 when adding 0x76 sets its high bit (or it was set already);
+        // clearing the high bits first keeps additions from carrying into the next byte.
+        let over_nine = (((value & !HIGHS) + ONES * 0x76) | value) & HIGHS;
+        (over_nine & digits == 0 && value & !digits == 0).then_some(value)
+    };
+    let a = word(head, b"0000-00-")?;
+    let b = word(head.get(8..)?, b"00T00:00")?;
+    let c = word(head.get(11..)?, b"00:00:00")?;
+    let digit = |word: u64, at: u32| i64::from((word >> (8 * at)) as u8);
+    let two = |word: u64, at: u32| digit(word, at) * 10 + digit(word, at + 1);
+    Some([
+        two(a, 0) * 100 + two(a, 2),
+        two(a, 5),
+        two(b, 0),
+        two(b, 3),
+        two(b, 6),
+        two(c, 6),
+    ])
+}
+
+/// The digits after the seconds' `.` as microseconds (finer digits dropped, as the general
+/// path drops them), and what follows them. Eight bytes are looked at in one step, which
+/// holds the six digits AWS tools write and the zone's first bytes.
+fn read_fraction(fraction: &[u8]) -> Option<(i64, &[u8])> {
+    const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let count = match fraction.first_chunk::<8>() {
+        Some(word) => {
+            const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+            let value = u64::from_le_bytes(*word) ^ u64::from_ne_bytes([b'0'; 8]);
+            let over_nine = (((value & !HIGHS) + u64::from_ne_bytes([0x76; 8])) | value) & HIGHS;
+            match over_nine.trailing_zeros() as usize / 8 {
+                8 => {
+                    8 + fraction
+                        .iter()
+                        .skip(8)
+                        .take_while(|c| c.is_ascii_digit())
+                        .count()
+                }
+                digits => digits,
+            }
+        }
+        None => fraction.iter().take_while(|c| c.is_ascii_digit()).count(),
+    };
+    if count == 0 || count > 9 {
+        return None;
+    }
+    let kept = count.min(6);
+    let digits = fraction.get(..kept)?;
+    let value = digits
+        .iter()
+        .fold(0i64, |n, digit| n * 10 + i64::from(digit - b'0'));
+    Some((value * SCALE.get(kept)?, fraction.get(count..)?))
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -379,5 +383,40 @@ mod tests {
     fn display_is_rfc3339_utc() {
         let t = Timestamp::parse("2019-02-20T07:35:38-08:00").unwrap();
         assert_eq!(t.to_string(), "2019-02-20T15:35:38Z");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+        use time::OffsetDateTime;
+        use time::format_description::well_known::Rfc3339;
+
+        use super::super::{Timestamp, parse_common};
+
+        /// Text of the AWS form with any character at any place now and then.
+        fn near_aws_form() -> impl Strategy<Value = String> {
+            let form = "[0-9]{4}-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-6][0-9]:[0-6][0-9](\\.[0-9]{1,9})?(Z|[+-][0-2][0-9]:[0-6][0-9])";
+            (form, any::<u8>(), any::<char>()).prop_map(|(text, at, c)| {
+                let mut chars: Vec<char> = text.chars().collect();
+                if at % 4 == 0 {
+                    let at = usize::from(at) % chars.len();
+                    chars[at] = c;
+                }
+                chars.into_iter().collect()
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+            /// What the fast path reads, the general parser reads to the same instant.
+            #[test]
+            fn the_fast_path_never_disagrees_with_the_general_parser(text in near_aws_form()) {
+                if let Some(fast) = parse_common(text.as_bytes()) {
+                    let general = OffsetDateTime::parse(&text, &Rfc3339);
+                    prop_assert!(general.is_ok(), "{} read by the fast path only", text);
+                    prop_assert_eq!(fast, Timestamp::from_datetime(general.unwrap()).0, "{}", text);
+                }
+            }
+        }
     }
 }
