@@ -54,7 +54,7 @@ macro_rules! fields {
             pub const ALL: &'static [Field] = &[$(Field::$variant),*];
 
             /// The name policies use: the API's PascalCase name, dotted for nested members.
-            pub fn name(self) -> &'static str {
+            pub const fn name(self) -> &'static str {
                 match self { $(Field::$variant => $name,)* }
             }
 

@@ -61,23 +61,109 @@ pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
 
 /// The fields AWS tools write after a field, most likely first: the API's order, the CLI's, and
 /// the optional fields that may come between. Any other order is read as well, only slower.
-fn likely_after(field: Option<Field>) -> &'static [Field] {
+fn likely_after(field: Option<Field>) -> &'static [Written] {
     use Field::*;
+    const fn w(field: Field) -> Written {
+        Written::of(field)
+    }
     match field {
-        None => &[SessionId],
-        Some(SessionId) => &[Target],
-        Some(Target) => &[Status],
-        Some(Status) => &[StartDate],
-        Some(StartDate) => &[EndDate, DocumentName],
-        Some(EndDate) => &[DocumentName],
-        Some(DocumentName) => &[Owner],
-        Some(Owner) => &[MaxSessionDuration, Reason, OutputUrl, Details],
-        Some(Reason) => &[MaxSessionDuration, OutputUrl, Details],
-        Some(Details) => &[OutputUrl, MaxSessionDuration],
-        Some(MaxSessionDuration) => &[AccessType],
-        Some(AccessType) => &[OutputUrl, Reason],
-        Some(OutputUrl) => &[MaxSessionDuration, AccessType],
+        None => &const { [w(SessionId)] },
+        Some(SessionId) => &const { [w(Target)] },
+        Some(Target) => &const { [w(Status)] },
+        Some(Status) => &const { [w(StartDate)] },
+        Some(StartDate) => &const { [w(EndDate), w(DocumentName)] },
+        Some(EndDate) => &const { [w(DocumentName)] },
+        Some(DocumentName) => &const { [w(Owner)] },
+        Some(Owner) => &const { [w(MaxSessionDuration), w(Reason), w(OutputUrl), w(Details)] },
+        Some(Reason) => &const { [w(MaxSessionDuration), w(OutputUrl), w(Details)] },
+        Some(Details) => &const { [w(OutputUrl), w(MaxSessionDuration)] },
+        Some(MaxSessionDuration) => &const { [w(AccessType)] },
+        Some(AccessType) => &const { [w(OutputUrl), w(Reason)] },
+        Some(OutputUrl) => &const { [w(MaxSessionDuration), w(AccessType)] },
         Some(_) => &[],
+    }
+}
+
+/// A field's key as records write it, quotes included (`"Target"`), packed into three words
+/// with a mask of the bytes it fills: comparing it with the input is three masked word
+/// comparisons, where comparing slices was a call to `memcmp` for every key.
+#[derive(Debug, Clone, Copy)]
+struct Written {
+    field: Field,
+    /// Bytes of the key, its quotes included.
+    length: usize,
+    text: [u8; Self::WIDTH],
+    words: [u64; 3],
+    masks: [u64; 3],
+}
+
+/// Eight bytes of `bytes` from `at` as a little-endian word, while compiling.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated while compiling: an index out of bounds fails the build"
+)]
+const fn word(bytes: &[u8; Written::WIDTH], at: usize) -> u64 {
+    u64::from_le_bytes([
+        bytes[at],
+        bytes[at + 1],
+        bytes[at + 2],
+        bytes[at + 3],
+        bytes[at + 4],
+        bytes[at + 5],
+        bytes[at + 6],
+        bytes[at + 7],
+    ])
+}
+
+impl Written {
+    /// Room for the longest Session field's key, `"MaxSessionDuration"`, and then some.
+    const WIDTH: usize = 24;
+
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "evaluated while compiling: an index out of bounds fails the build"
+    )]
+    const fn of(field: Field) -> Self {
+        let name = field.name().as_bytes();
+        let length = name.len() + 2;
+        let mut text = [0u8; Self::WIDTH];
+        let mut mask = [0u8; Self::WIDTH];
+        let mut at = 0;
+        while at < length {
+            text[at] = if at == 0 || at == length - 1 {
+                b'"'
+            } else {
+                name[at - 1]
+            };
+            mask[at] = 0xff;
+            at += 1;
+        }
+        Self {
+            field,
+            length,
+            text,
+            words: [word(&text, 0), word(&text, 8), word(&text, 16)],
+            masks: [word(&mask, 0), word(&mask, 8), word(&mask, 16)],
+        }
+    }
+
+    /// Whether `input` starts with this key.
+    #[inline]
+    fn starts(&self, input: &[u8]) -> bool {
+        match input.first_chunk::<{ Self::WIDTH }>() {
+            Some(head) => {
+                let (words, _) = head.as_chunks::<8>();
+                let differences = words
+                    .iter()
+                    .zip(self.words.iter().zip(&self.masks))
+                    .fold(0, |any, (word, (key, mask))| {
+                        any | ((u64::from_le_bytes(*word) ^ key) & mask)
+                    });
+                differences == 0
+            }
+            // Near the end of a record there may be fewer bytes than a word holds.
+            None => input.starts_with(self.text.get(..self.length).unwrap_or_default()),
+        }
     }
 }
 
@@ -158,14 +244,13 @@ impl<'a> Cursor<'a> {
 
     /// A record's key and the colon after it. The `likely` fields are compared first: a match
     /// is cheaper than reading the key and looking it up.
-    fn key(&mut self, likely: &[Field]) -> Option<Key> {
-        let rest = self.rest().strip_prefix(b"\"")?;
-        for field in likely {
-            let name = field.name().as_bytes();
-            if rest.strip_prefix(name).and_then(|after| after.first()) == Some(&b'"') {
-                self.at += name.len() + 2;
+    fn key(&mut self, likely: &[Written]) -> Option<Key> {
+        let rest = self.rest();
+        for written in likely {
+            if written.starts(rest) {
+                self.at += written.length;
                 self.colon()?;
-                return Some(Key::Field(*field));
+                return Some(Key::Field(written.field));
             }
         }
         let key = Key::resolve(self.string()?);
@@ -326,6 +411,26 @@ mod tests {
             "",
         ] {
             assert!(read(text).is_none(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn written_keys_are_the_field_names_in_quotes() {
+        let predecessors = std::iter::once(None).chain(Field::ALL.iter().copied().map(Some));
+        for written in predecessors.flat_map(likely_after) {
+            let field = written.field;
+            let quoted = format!("\"{}\"", field.name());
+            assert!(quoted.len() <= Written::WIDTH, "{quoted}");
+            for tail in ["", ":", ": \"a value long enough to fill the words\""] {
+                let input = format!("{quoted}{tail}");
+                assert!(written.starts(input.as_bytes()), "{input}");
+                let mut wrong = input.clone().into_bytes();
+                if let Some(last) = wrong.get_mut(quoted.len() - 2) {
+                    *last ^= 1;
+                }
+                assert!(!written.starts(&wrong), "{input}");
+            }
+            assert!(!written.starts(format!("\"{}X\"", field.name()).as_bytes()));
         }
     }
 
