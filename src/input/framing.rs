@@ -560,7 +560,12 @@ impl Scanner {
     /// is taken whole without scanning; the parser judges it. Anything else is scanned.
     fn whole_line(&mut self, chunk: &[u8], i: usize, batch: &mut Batch) -> WholeLine {
         let rest = chunk.get(i..).unwrap_or_default();
-        let line = match memchr(b'\n', rest) {
+        // One pass finds the end of the line and whether it holds a `[` before it.
+        let (newline, bracket) = match memchr2(b'\n', b'[', rest) {
+            Some(k) if rest.get(k) == Some(&b'[') => (memchr(b'\n', rest), true),
+            found => (found, false),
+        };
+        let line = match newline {
             Some(k) => rest.get(..k).unwrap_or_default(),
             None => match self.read_ahead {
                 // The decision must not depend on where the reader's buffer happens to end, so a
@@ -582,7 +587,7 @@ impl Scanner {
             || line.len() > self.limit
             // Record arrays are arrays: a line without `[` (every plain Session) needs no
             // search for their keys.
-            || (memchr(b'[', value).is_some()
+            || (bracket
                 && (self.sessions_key.find(value).is_some()
                     || self.records_key.find(value).is_some()))
         {
