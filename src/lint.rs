@@ -348,8 +348,11 @@ impl<'p> Linter<'p> {
         let (work_tx, work_rx) = mpsc::sync_channel::<Work>(depth);
         let work_rx = Mutex::new(work_rx);
         let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Outcome<'p>>)>(depth);
-        // Emptied batches go back to the reader, so their buffers are allocated once.
+        // Emptied batches go back to the reader, and emptied lists of outcomes to the
+        // evaluators, so that their buffers are allocated once, not once a batch.
         let (free_tx, free_rx) = mpsc::sync_channel::<Batch>(depth + self.jobs);
+        let (spare_tx, spare_rx) = mpsc::sync_channel::<Vec<Outcome<'p>>>(depth + self.jobs);
+        let spare_rx = Mutex::new(spare_rx);
         let cancelled = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let cancelled = &cancelled;
@@ -374,6 +377,7 @@ impl<'p> Linter<'p> {
             });
             for _ in 0..self.jobs {
                 let work_rx = &work_rx;
+                let spare_rx = &spare_rx;
                 let done_tx = done_tx.clone();
                 let free_tx = free_tx.clone();
                 scope.spawn(move || {
@@ -384,11 +388,17 @@ impl<'p> Linter<'p> {
                         };
                         let (sequence, outcomes) = match work {
                             Ok(Work::Batch(sequence, batch)) => {
-                                let outcomes = batch
-                                    .items
-                                    .iter()
-                                    .map(|item| self.evaluate_item(&batch, item))
-                                    .collect();
+                                let mut outcomes = spare_rx
+                                    .lock()
+                                    .ok()
+                                    .and_then(|spares| spares.try_recv().ok())
+                                    .unwrap_or_default();
+                                outcomes.extend(
+                                    batch
+                                        .items
+                                        .iter()
+                                        .map(|item| self.evaluate_item(&batch, item)),
+                                );
                                 // A full return queue means enough spares: drop this one.
                                 let _ = free_tx.try_send(batch);
                                 (sequence, outcomes)
@@ -412,14 +422,16 @@ impl<'p> Linter<'p> {
             let mut result = Ok(());
             'receive: for (sequence, outcomes) in done.by_ref() {
                 pending.insert(sequence, outcomes);
-                while let Some(outcomes) = pending.remove(&next) {
+                while let Some(mut outcomes) = pending.remove(&next) {
                     next += 1;
-                    for outcome in outcomes {
+                    for outcome in outcomes.drain(..) {
                         if let Err(error) = emitter.emit(self.set, outcome, reporter, summary) {
                             result = Err(error);
                             break 'receive;
                         }
                     }
+                    // A full return queue means enough spares: drop this one.
+                    let _ = spare_tx.try_send(outcomes);
                 }
             }
             if result.is_err() {
