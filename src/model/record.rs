@@ -1,8 +1,10 @@
 //! Reading one record's JSON into a Session: API Session objects, DescribeSessions responses
 //! in one value, and CloudTrail `StartSession` events alone or wrapped by EventBridge.
 //!
-//! One pass of serde over the bytes, with no intermediate `serde_json::Value`: keys resolve
-//! to fields as they are read, and strings without escapes are borrowed from the input.
+//! Flat Session objects of plain strings, nearly every exported record, are read by the fast
+//! reader in `flat`; everything else by one pass of serde over the bytes, with no intermediate
+//! `serde_json::Value`: keys resolve to fields as they are read, and strings without escapes
+//! are borrowed from the input.
 
 use std::borrow::Cow;
 use std::fmt;
