@@ -58,7 +58,7 @@ pub fn open_input(source: &InputSource) -> io::Result<Box<dyn BufRead + Send>> {
         InputSource::File(_) | InputSource::Stdin => (Box::new(io::stdin()), GZIP_MAGIC.len()),
     };
     let (head, raw) = peek(raw, first)?;
-    let is_gzip = head.starts_with(&GZIP_MAGIC);
+    let is_gzip = head.starts_with(GZIP_MAGIC);
     let raw = Cursor::new(head).chain(raw);
     let text: Box<dyn Read + Send> = if is_gzip {
         Box::new(MultiGzDecoder::new(raw))
