@@ -15,6 +15,11 @@ use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Lo
 /// tries branches one after another, so this bounds its work per character.
 const MAX_COMBINATIONS: usize = 64;
 
+/// How many literals, runs and choices a pattern may have: checking a longer one for the
+/// shape this module needs would cost more than the regex crate's compile, and policies' patterns
+/// are far shorter.
+const MAX_ITEMS: usize = 256;
+
 /// A pattern this module matches.
 #[derive(Debug, Clone)]
 pub(super) struct Sequence {
@@ -127,8 +132,10 @@ impl Sequence {
         let end = Follow {
             first: ClassUnicode::empty(),
         };
-        (combinations <= MAX_COMBINATIONS && deterministic(&items, &end))
-            .then_some(Self { items, to_end })
+        (combinations <= MAX_COMBINATIONS
+            && size(&items) <= MAX_ITEMS
+            && deterministic(&items, &end))
+        .then_some(Self { items, to_end })
     }
 
     pub(super) fn is_match(&self, text: &str) -> bool {
@@ -251,24 +258,36 @@ fn single(c: char) -> Follow {
 /// something that cannot start with a character of its class: then the longest run is the
 /// only one that can lead to a match, and matching needs no backtracking within runs.
 fn deterministic(items: &[Item], then: &Follow) -> bool {
-    items.iter().enumerate().all(|(at, item)| {
-        let after = || follow_of(items.get(at + 1..).unwrap_or_default(), then);
-        match item {
+    // One pass from the end, carrying what follows each item.
+    let mut after = then.clone();
+    for item in items.iter().rev() {
+        let holds = match item {
             Item::Literal(_) => true,
-            Item::Run { class, min, max } => {
-                if *max == Some(*min) {
-                    return true;
-                }
+            Item::Run { max, min, .. } if *max == Some(*min) => true,
+            Item::Run { class, .. } => {
                 let mut overlap = class.class.clone();
-                overlap.intersect(&after().first);
+                overlap.intersect(&after.first);
                 overlap.ranges().is_empty()
             }
-            Item::Either(branches) => {
-                let after = after();
-                branches.iter().all(|branch| deterministic(branch, &after))
-            }
+            Item::Either(branches) => branches.iter().all(|branch| deterministic(branch, &after)),
+        };
+        if !holds {
+            return false;
         }
-    })
+        after = follow_of(std::slice::from_ref(item), &after);
+    }
+    true
+}
+
+/// How many items a sequence holds, its branches' included.
+fn size(items: &[Item]) -> usize {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Either(branches) => 1 + branches.iter().map(|b| size(b)).sum::<usize>(),
+            _ => 1,
+        })
+        .sum()
 }
 
 /// Whether `items` match a prefix of `text` after which `then` accepts the rest.
@@ -374,6 +393,14 @@ mod tests {
         ] {
             assert!(Sequence::of(pattern).is_none(), "{pattern}");
         }
+    }
+
+    #[test]
+    fn long_patterns_stay_with_the_regex() {
+        let long = format!("^{}", "a?b?".repeat(2_000));
+        assert!(Sequence::of(&long).is_none());
+        let short = format!("^{}$", "[a-z]{2}-".repeat(20));
+        assert!(Sequence::of(&short).is_some());
     }
 
     fn piece() -> impl Strategy<Value = String> {
