@@ -280,11 +280,7 @@ impl<'p> Linter<'p> {
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
-        let mut emitter = Emitter {
-            source: Arc::from(input.to_string()),
-            record: 0,
-            stopped: false,
-        };
+        let mut emitter = Emitter::new(Arc::from(input.to_string()));
         let reader = match open_input(input) {
             Ok(reader) => reader,
             Err(error) => {
@@ -310,7 +306,7 @@ impl<'p> Linter<'p> {
     fn lint_sequentially<R: std::io::BufRead>(
         &self,
         mut framer: Framer<R>,
-        emitter: &mut Emitter,
+        emitter: &mut Emitter<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
@@ -340,7 +336,7 @@ impl<'p> Linter<'p> {
     fn lint_in_parallel<R: std::io::BufRead + Send>(
         &self,
         mut framer: Framer<R>,
-        emitter: &mut Emitter,
+        emitter: &mut Emitter<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
@@ -543,14 +539,37 @@ impl<'p> Linter<'p> {
 }
 
 /// Gives out record numbers in input order, counts, and hands results to the reporter.
-struct Emitter {
-    source: Arc<str>,
+struct Emitter<'p> {
     record: u64,
     stopped: bool,
+    /// The result handed to the reporter, refilled for each record: it keeps the input's name,
+    /// which would otherwise be a reference count taken and dropped per record.
+    result: RecordResult<'p>,
 }
 
-impl Emitter {
-    fn emit<'p>(
+impl<'p> Emitter<'p> {
+    fn new(source: Arc<str>) -> Self {
+        Self {
+            record: 0,
+            stopped: false,
+            result: RecordResult {
+                source,
+                record: 0,
+                line: 0,
+                session_id: None,
+                target: None,
+                owner: None,
+                start: None,
+                evaluation: Evaluation {
+                    decision: Decision::Allow,
+                    violations: Vec::new(),
+                },
+                baseline: None,
+            },
+        }
+    }
+
+    fn emit(
         &mut self,
         set: &CompiledPolicySet,
         outcome: Outcome<'p>,
@@ -579,7 +598,7 @@ impl Emitter {
                 summary.records += 1;
                 summary.errors += 1;
                 reporter.input_error(&InputError {
-                    source: self.source.clone(),
+                    source: self.result.source.clone(),
                     record: Some(self.record),
                     line: Some(line),
                     column,
@@ -599,7 +618,7 @@ impl Emitter {
     }
 
     /// Numbers and reports one evaluated record.
-    fn report<'p>(
+    fn report(
         &mut self,
         set: &CompiledPolicySet,
         line: u64,
@@ -609,21 +628,20 @@ impl Emitter {
     ) -> io::Result<()> {
         self.record += 1;
         summary.count(set, &evaluated.evaluation);
-        reporter.record(&RecordResult {
-            source: self.source.clone(),
-            record: self.record,
-            line,
-            session_id: evaluated.session_id,
-            target: evaluated.target,
-            owner: evaluated.owner,
-            start: evaluated.start,
-            evaluation: evaluated.evaluation,
-            baseline: evaluated.baseline,
-        })
+        let result = &mut self.result;
+        result.record = self.record;
+        result.line = line;
+        result.session_id = evaluated.session_id;
+        result.target = evaluated.target;
+        result.owner = evaluated.owner;
+        result.start = evaluated.start;
+        result.evaluation = evaluated.evaluation;
+        result.baseline = evaluated.baseline;
+        reporter.record(result)
     }
 
     /// Reports that the input stopped being read; nothing after it is reported.
-    fn stop<'p>(
+    fn stop(
         &mut self,
         message: String,
         reporter: &mut dyn Reporter<'p>,
@@ -632,7 +650,7 @@ impl Emitter {
         self.stopped = true;
         summary.errors += 1;
         reporter.input_error(&InputError {
-            source: self.source.clone(),
+            source: self.result.source.clone(),
             record: None,
             line: None,
             column: None,
