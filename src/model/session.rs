@@ -139,7 +139,11 @@ pub struct Session<'a> {
 
 impl Default for Session<'_> {
     fn default() -> Self {
-        Self::from_values(Default::default())
+        Self {
+            values: Default::default(),
+            start: Read::Absent,
+            end: Read::Absent,
+        }
     }
 }
 
