@@ -132,11 +132,6 @@ impl Timestamp {
 fn parse_common(b: &[u8]) -> Option<i64> {
     let (head, rest) = b.split_first_chunk::<19>()?;
     let [year, month, day, hour, minute, second] = read_head(head)?;
-    let number = |digits: &[u8]| {
-        digits
-            .iter()
-            .fold(0i64, |n, digit| n * 10 + i64::from(digit - b'0'))
-    };
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
@@ -156,7 +151,7 @@ fn parse_common(b: &[u8]) -> Option<i64> {
             if ![h0, h1, m0, m1].iter().all(u8::is_ascii_digit) {
                 return None;
             }
-            let (h, m) = (number(&[h0, h1]), number(&[m0, m1]));
+            let (h, m) = (decimal(&[h0, h1]), decimal(&[m0, m1]));
             if h > 23 || m > 59 {
                 return None;
             }
@@ -173,18 +168,13 @@ fn parse_common(b: &[u8]) -> Option<i64> {
 /// Reads `YYYY-MM-DDTHH:MM:SS` as three eight-byte words (the last overlapping the middle one),
 /// each checked against its template at once: year, month, day, hour, minute, second.
 fn read_head(head: &[u8; 19]) -> Option<[i64; 6]> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     // A word as the values of its digits, or `None` if a digit or punctuation is wrong. After
     // XOR with the template, a digit is its value and matching punctuation is 0.
     let word = |bytes: &[u8], template: &[u8; 8]| -> Option<u64> {
         let (word, _) = bytes.split_first_chunk::<8>()?;
         let value = u64::from_le_bytes(*word) ^ u64::from_le_bytes(*template);
         let digits = u64::from_le_bytes(template.map(|t| if t == b'0' { 0xff } else { 0 }));
-        // A byte is more than 9 when adding 0x76 sets its high bit (or it was set already);
-        // clearing the high bits first keeps additions from carrying into the next byte.
-        let over_nine = (((value & !HIGHS) + ONES * 0x76) | value) & HIGHS;
-        (over_nine & digits == 0 && value & !digits == 0).then_some(value)
+        (over_nine(value) & digits == 0 && value & !digits == 0).then_some(value)
     };
     let a = word(head, b"0000-00-")?;
     let b = word(head.get(8..)?, b"00T00:00")?;
@@ -208,10 +198,8 @@ fn read_fraction(fraction: &[u8]) -> Option<(i64, &[u8])> {
     const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
     let count = match fraction.first_chunk::<8>() {
         Some(word) => {
-            const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
             let value = u64::from_le_bytes(*word) ^ u64::from_ne_bytes([b'0'; 8]);
-            let over_nine = (((value & !HIGHS) + u64::from_ne_bytes([0x76; 8])) | value) & HIGHS;
-            match over_nine.trailing_zeros() as usize / 8 {
+            match over_nine(value).trailing_zeros() as usize / 8 {
                 8 => {
                     8 + fraction
                         .iter()
@@ -228,11 +216,23 @@ fn read_fraction(fraction: &[u8]) -> Option<(i64, &[u8])> {
         return None;
     }
     let kept = count.min(6);
-    let digits = fraction.get(..kept)?;
-    let value = digits
-        .iter()
-        .fold(0i64, |n, digit| n * 10 + i64::from(digit - b'0'));
+    let value = decimal(fraction.get(..kept)?);
     Some((value * SCALE.get(kept)?, fraction.get(count..)?))
+}
+
+/// The high bit of each byte of `value` that is more than 9: adding 0x76 sets it (or it was
+/// set already); clearing the high bits first keeps the additions from carrying into the next
+/// byte. Digits XORed with `'0'` are their values, so this flags the bytes that were not digits.
+fn over_nine(value: u64) -> u64 {
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    (((value & !HIGHS) + u64::from_ne_bytes([0x76; 8])) | value) & HIGHS
+}
+
+/// The value of ASCII digits already checked to be digits.
+fn decimal(digits: &[u8]) -> i64 {
+    digits
+        .iter()
+        .fold(0i64, |n, digit| n * 10 + i64::from(digit - b'0'))
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
