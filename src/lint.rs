@@ -540,17 +540,16 @@ impl<'p> Linter<'p> {
 
 /// Gives out record numbers in input order, counts, and hands results to the reporter.
 struct Emitter<'p> {
-    record: u64,
     stopped: bool,
     /// The result handed to the reporter, refilled for each record: it keeps the input's name,
-    /// which would otherwise be a reference count taken and dropped per record.
+    /// which would otherwise be a reference count taken and dropped per record, and its
+    /// `record` is the number last given out.
     result: RecordResult<'p>,
 }
 
 impl<'p> Emitter<'p> {
     fn new(source: Arc<str>) -> Self {
         Self {
-            record: 0,
             stopped: false,
             result: RecordResult {
                 source,
@@ -594,12 +593,12 @@ impl<'p> Emitter<'p> {
                 column,
                 message,
             } => {
-                self.record += 1;
+                self.result.record += 1;
                 summary.records += 1;
                 summary.errors += 1;
                 reporter.input_error(&InputError {
                     source: self.result.source.clone(),
-                    record: Some(self.record),
+                    record: Some(self.result.record),
                     line: Some(line),
                     column,
                     message,
@@ -611,7 +610,10 @@ impl<'p> Emitter<'p> {
             }
             Outcome::Unopened(message) => self.stop(message, reporter, summary),
             Outcome::ReadFailed(error) => {
-                let message = format!("reading stopped after record {}: {error}", self.record);
+                let message = format!(
+                    "reading stopped after record {}: {error}",
+                    self.result.record
+                );
                 self.stop(message, reporter, summary)
             }
         }
@@ -626,10 +628,9 @@ impl<'p> Emitter<'p> {
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
-        self.record += 1;
         summary.count(set, &evaluated.evaluation);
         let result = &mut self.result;
-        result.record = self.record;
+        result.record += 1;
         result.line = line;
         result.session_id = evaluated.session_id;
         result.target = evaluated.target;
