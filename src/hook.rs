@@ -207,10 +207,10 @@ impl Gate {
                     "the event is a DescribeSessions response, not one session",
                 );
             }
-            ParsedRecord::OtherEvent { name } => {
+            ParsedRecord::OtherEvent(event) => {
                 return HookDecision::fail_closed(
                     self.mode,
-                    format!("unreadable event: `{name}` names no session"),
+                    format!("unreadable event: `{}` names no session", event.name),
                 );
             }
         };

@@ -2,6 +2,7 @@
 //! threads, and handed to a reporter in input order.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{self, BufRead};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -9,7 +10,10 @@ use std::sync::{Arc, Mutex, mpsc};
 use serde::Serialize;
 
 use crate::input::{Batch, Frame, FrameError, Framer, InputSource, open_input};
-use crate::model::{Field, ParsedRecord, Read, Session, Timestamp, parse_record};
+use crate::model::{
+    Field, ParsedRecord, Read, RecordError, Session, SkippedEvent, Timestamp, member_like,
+    parse_record,
+};
 use crate::policy::{CompiledPolicySet, Decision, Evaluation, Severity};
 
 /// How many records a batch holds: large enough to amortise handing work to threads, small
@@ -79,13 +83,74 @@ pub struct Summary {
     pub records: u64,
     pub evaluated: u64,
     pub errors: u64,
-    /// CloudTrail events that start no session, passed over.
-    pub skipped_events: u64,
+    /// Events that started no Session Manager session, passed over, per event source
+    /// (`ssm.amazonaws.com` for its other calls, `athena.amazonaws.com`, ...).
+    pub skipped_events: BTreeMap<String, u64>,
     pub decisions: DecisionCounts,
     pub violations: u64,
     pub waived: u64,
     pub by_rule: Vec<RuleCount>,
     pub by_severity: SeverityCounts,
+    /// What was read but may not be what was meant, per input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<InputWarning>,
+}
+
+/// Records of an input that name keys that are not members of `Session`. They are read, since
+/// AWS adds members to `Session`, but a misspelt column is a rule that silently never applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputWarning {
+    pub source: Arc<str>,
+    pub message: String,
+    pub unknown_keys: Vec<UnknownKey>,
+}
+
+/// A key that is not a member of `Session`, and how many records of an input name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnknownKey {
+    pub key: String,
+    pub records: u64,
+    /// The member it resembles, if any (`Tagret`: `Target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<&'static str>,
+}
+
+impl InputWarning {
+    fn unknown_keys(source: Arc<str>, counts: BTreeMap<String, u64>) -> Self {
+        let mut unknown_keys: Vec<UnknownKey> = counts
+            .into_iter()
+            .map(|(key, records)| UnknownKey {
+                did_you_mean: member_like(&key).map(Field::name),
+                key,
+                records,
+            })
+            .collect();
+        unknown_keys.sort_by(|a, b| b.records.cmp(&a.records).then(a.key.cmp(&b.key)));
+        let message = UnknownKeysMessage(&unknown_keys).to_string();
+        Self {
+            source,
+            message,
+            unknown_keys,
+        }
+    }
+}
+
+struct UnknownKeysMessage<'a>(&'a [UnknownKey]);
+
+impl fmt::Display for UnknownKeysMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("records name keys that are not members of Session, and were not read: ")?;
+        for (i, key) in self.0.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            let plural = if key.records == 1 { "" } else { "s" };
+            write!(f, "{sep}`{}` ({} record{plural}", key.key, key.records)?;
+            if let Some(member) = key.did_you_mean {
+                write!(f, "; did you mean `{member}`?")?;
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
 }
 
 /// Records per decision.
@@ -209,8 +274,8 @@ enum Outcome<'p> {
         column: Option<u64>,
         message: String,
     },
-    /// A CloudTrail event that starts no session.
-    Skipped,
+    /// An event that starts no Session Manager session.
+    Skipped(SkippedEvent),
     /// The input could not be opened; nothing is reported from it.
     Unopened(String),
     /// Reading failed part way; nothing after this is reported from the input. The message
@@ -225,6 +290,8 @@ struct Evaluated<'p> {
     start: Option<Timestamp>,
     evaluation: Evaluation<'p>,
     baseline: Option<Evaluation<'p>>,
+    /// Keys of the record that are not members of `Session` (nearly always none).
+    unknown_keys: Vec<String>,
 }
 
 /// Work handed from the reader to the evaluators, numbered so results can be put back in order.
@@ -295,12 +362,18 @@ impl<'p> Linter<'p> {
             }),
             None => reader,
         };
-        let framer = Framer::new(reader);
+        let content = Arc::new(AtomicBool::new(false));
+        let framer = Framer::new(ContentWatch {
+            inner: reader,
+            seen: content.clone(),
+            found: false,
+        });
         if self.jobs == 1 {
-            self.lint_sequentially(framer, &mut emitter, reporter, summary)
+            self.lint_sequentially(framer, &mut emitter, reporter, summary)?;
         } else {
-            self.lint_in_parallel(framer, &mut emitter, reporter, summary)
+            self.lint_in_parallel(framer, &mut emitter, reporter, summary)?;
         }
+        emitter.finish(content.load(Ordering::Relaxed), reporter, summary)
     }
 
     fn lint_sequentially<R: std::io::BufRead>(
@@ -461,34 +534,17 @@ impl<'p> Linter<'p> {
                 line: frame.line,
                 list: sessions.iter().map(|s| self.evaluate(s)).collect(),
             },
-            Ok(ParsedRecord::OtherEvent { .. }) => Outcome::Skipped,
-            Err(error) => {
-                // Positions inside the record become positions in the input. A record's first
-                // line may start after indentation the framer skipped, so a column is given only
-                // for the lines after it; on the first line it is told relative to the record.
-                let within = error.line() as u64;
-                let (column, message) = if within > 1 {
-                    (Some(error.column() as u64), error.problem().to_owned())
-                } else {
-                    (
-                        None,
-                        format!(
-                            "{} (at character {} of the record)",
-                            error.problem(),
-                            error.column()
-                        ),
-                    )
-                };
-                Outcome::Error {
-                    line: frame.line + within.saturating_sub(1),
-                    column,
-                    message,
-                }
-            }
+            Ok(ParsedRecord::OtherEvent(event)) => Outcome::Skipped(event.clone()),
+            Err(error) => record_error(frame.line, error),
         }
     }
 
     fn evaluate(&self, session: &Session<'_>) -> Evaluated<'p> {
+        let unknown_keys = session
+            .unknown_keys()
+            .iter()
+            .map(|key| key.clone().into_owned())
+            .collect();
         let evaluation = self.set.evaluate(session, self.now);
         let baseline = self.evaluate_baseline(session);
         let start = match session.instant(Field::StartDate) {
@@ -505,6 +561,7 @@ impl<'p> Linter<'p> {
                 start,
                 evaluation,
                 baseline,
+                unknown_keys,
             };
         }
         let text = |field| match session.text(field) {
@@ -518,6 +575,7 @@ impl<'p> Linter<'p> {
             start,
             evaluation,
             baseline,
+            unknown_keys,
         }
     }
 }
@@ -545,12 +603,15 @@ struct Emitter<'p> {
     /// which would otherwise be a reference count taken and dropped per record, and its
     /// `record` is the number last given out.
     result: RecordResult<'p>,
+    /// Keys that are not Session members, and how many records of the input name each.
+    unknown_keys: BTreeMap<String, u64>,
 }
 
 impl<'p> Emitter<'p> {
     fn new(source: Arc<str>) -> Self {
         Self {
             stopped: false,
+            unknown_keys: BTreeMap::new(),
             result: RecordResult {
                 source,
                 record: 0,
@@ -604,8 +665,8 @@ impl<'p> Emitter<'p> {
                     message,
                 })
             }
-            Outcome::Skipped => {
-                summary.skipped_events += 1;
+            Outcome::Skipped(event) => {
+                *summary.skipped_events.entry(event.source).or_default() += 1;
                 Ok(())
             }
             Outcome::Unopened(message) => self.stop(message, reporter, summary),
@@ -629,6 +690,9 @@ impl<'p> Emitter<'p> {
         summary: &mut Summary,
     ) -> io::Result<()> {
         summary.count(set, &evaluated.evaluation);
+        for key in evaluated.unknown_keys {
+            *self.unknown_keys.entry(key).or_default() += 1;
+        }
         let result = &mut self.result;
         result.record += 1;
         result.line = line;
@@ -639,6 +703,32 @@ impl<'p> Emitter<'p> {
         result.evaluation = evaluated.evaluation;
         result.baseline = evaluated.baseline;
         reporter.record(result)
+    }
+
+    /// Ends the input: an input without a single value is an error (the trace of a command
+    /// that failed before it wrote anything), and keys that are not Session members are
+    /// reported once, with their counts.
+    fn finish(
+        &mut self,
+        content: bool,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        if !self.unknown_keys.is_empty() {
+            let counts = std::mem::take(&mut self.unknown_keys);
+            let source = self.result.source.clone();
+            summary
+                .warnings
+                .push(InputWarning::unknown_keys(source, counts));
+        }
+        if content || self.stopped {
+            return Ok(());
+        }
+        self.stop(
+            "the input is empty: it holds no JSON value (no bytes, or only whitespace)".to_owned(),
+            reporter,
+            summary,
+        )
     }
 
     /// Reports that the input stopped being read; nothing after it is reported.
@@ -657,6 +747,74 @@ impl<'p> Emitter<'p> {
             column: None,
             message,
         })
+    }
+}
+
+/// An input error for a record that could not be read; `line` is where the record starts.
+fn record_error<'p>(line: u64, error: &RecordError) -> Outcome<'p> {
+    let Some((within, column)) = error.position() else {
+        return Outcome::Error {
+            line,
+            column: None,
+            message: error.problem(),
+        };
+    };
+    let within = within as u64;
+    // Positions inside the record become positions in the input. A record's first line may
+    // start after indentation the framer skipped, so a column is given only for the lines
+    // after it; on the first line it is told relative to the record.
+    let (column, message) = if within > 1 {
+        (Some(column as u64), error.problem())
+    } else {
+        (
+            None,
+            format!("{} (at character {column} of the record)", error.problem()),
+        )
+    };
+    Outcome::Error {
+        line: line + within.saturating_sub(1),
+        column,
+        message,
+    }
+}
+
+/// A reader that notes whether anything but whitespace passed through it: an input with no
+/// value at all is an error, while `{"Sessions": []}` is an answer with no sessions.
+struct ContentWatch<R> {
+    inner: R,
+    seen: Arc<AtomicBool>,
+    found: bool,
+}
+
+impl<R: io::Read> io::Read for ContentWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.watch(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for ContentWatch<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        let buffer = self.inner.fill_buf()?;
+        if !self.found && buffer.iter().any(|b| !b.is_ascii_whitespace()) {
+            self.found = true;
+            self.seen.store(true, Ordering::Relaxed);
+        }
+        Ok(buffer)
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+    }
+}
+
+impl<R> ContentWatch<R> {
+    fn watch(&mut self, bytes: &[u8]) {
+        if !self.found && bytes.iter().any(|b| !b.is_ascii_whitespace()) {
+            self.found = true;
+            self.seen.store(true, Ordering::Relaxed);
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! The data policies judge: a Session record, its fields, and the values derived from them.
 
 mod field;
-mod flat;
 mod owner;
 mod record;
 mod session;
@@ -10,7 +9,8 @@ mod timestamp;
 pub use field::{Field, FieldKind};
 pub use owner::OwnerArn;
 pub use record::{
-    EventInfo, MAX_NESTING, MAX_VALUE_NESTING, ParsedRecord, RecordError, parse_event, parse_record,
+    EventInfo, Likely, MAX_NESTING, MAX_VALUE_NESTING, ParsedRecord, RecordError, SSM_EVENT_SOURCE,
+    SkippedEvent, Unrecognized, member_like, parse_event, parse_record,
 };
 pub use session::{JsonType, Read, Session, Unreadable, Value};
 pub use timestamp::{Timestamp, TimestampError};

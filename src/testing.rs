@@ -410,7 +410,10 @@ fn read_session(value: &serde_yaml::Value, folder: &Path) -> Result<Session<'sta
             "the file holds {} sessions, not one",
             sessions.len()
         )),
-        ParsedRecord::OtherEvent { name } => Err(format!("the event `{name}` starts no session")),
+        ParsedRecord::OtherEvent(event) => Err(format!(
+            "the event `{}` of `{}` starts no Session Manager session",
+            event.name, event.source
+        )),
     }
 }
 

@@ -165,6 +165,19 @@ pub fn run(args: Args) -> u8 {
     if failed {
         return exit::USAGE;
     }
+    // The text report and JSON Lines' standard error carry warnings themselves.
+    if let Ok(summary) = &result
+        && !matches!(args.format, Format::Text | Format::Jsonl)
+    {
+        for warning in &summary.warnings {
+            let _ = writeln!(
+                stderr.lock(),
+                "warning: {}: {}",
+                warning.source,
+                warning.message
+            );
+        }
+    }
     match result {
         Ok(summary) => exit_code(&summary, args.fail_on),
         // Every output failed, and only by a closed pipe: nobody is left to tell.

@@ -39,6 +39,10 @@ impl<'p, R: Reporter<'p>> Reporter<'p> for ErrorsToStderr<R> {
     }
 
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
+        for warning in &summary.warnings {
+            let line = serde_json::json!({ "warning": warning });
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        }
         self.0.finish(summary)
     }
 }

@@ -135,6 +135,9 @@ pub struct Session<'a> {
     values: [Option<Value<'a>>; STORED_FIELDS],
     start: Read<Timestamp>,
     end: Read<Timestamp>,
+    /// Keys of the record that are not members of `Session`, as written: allowed, since AWS
+    /// adds members, but reported so that a misspelt export column is seen.
+    unknown_keys: Vec<Cow<'a, str>>,
 }
 
 impl Default for Session<'_> {
@@ -143,6 +146,7 @@ impl Default for Session<'_> {
             values: Default::default(),
             start: Read::Absent,
             end: Read::Absent,
+            unknown_keys: Vec::new(),
         }
     }
 }
@@ -152,8 +156,7 @@ impl<'a> Session<'a> {
     pub(crate) fn from_values(values: [Option<Value<'a>>; STORED_FIELDS]) -> Self {
         let mut session = Self {
             values,
-            start: Read::Absent,
-            end: Read::Absent,
+            ..Self::default()
         };
         session.read_timestamps();
         session
@@ -188,7 +191,22 @@ impl<'a> Session<'a> {
             values: self.values.map(|value| value.map(Value::into_owned)),
             start: self.start,
             end: self.end,
+            unknown_keys: self
+                .unknown_keys
+                .into_iter()
+                .map(|key| Cow::Owned(key.into_owned()))
+                .collect(),
         }
+    }
+
+    /// Keys of the record that are not members of `Session`, in the order written.
+    pub fn unknown_keys(&self) -> &[Cow<'a, str>] {
+        &self.unknown_keys
+    }
+
+    /// Notes a key of the record that is not a member of `Session`.
+    pub(crate) fn add_unknown_key(&mut self, key: Cow<'a, str>) {
+        self.unknown_keys.push(key);
     }
 
     /// The stored value of a field, `None` where absent or derived.

@@ -120,6 +120,16 @@ impl<'p, W: Write> Reporter<'p> for GithubReporter<W> {
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        for warning in &summary.warnings {
+            self.command(
+                "warning",
+                Some(&warning.source),
+                None,
+                None,
+                "ssm-guard input warning",
+                &warning.message,
+            )?;
+        }
         let d = summary.decisions;
         let message = format!(
             "{} records checked: {} deny, {} warn, {} allow; {} violations ({} waived), {} input errors",

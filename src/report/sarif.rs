@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde_json::{Map, Value, json};
 
 use super::{Level, RuleIndex, fingerprint, rule_id};
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::lint::{InputError, InputWarning, RecordResult, Reporter, Summary};
 use crate::policy::{CompiledPolicySet, Rule, Severity, Violation};
 use crate::source::SourceMap;
 
@@ -322,7 +322,12 @@ impl<'p, W: Write> Reporter<'p> for SarifReporter<'p, W> {
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.start()?;
-        let notifications: Vec<Value> = self.errors.iter().map(notification).collect();
+        let notifications: Vec<Value> = self
+            .errors
+            .iter()
+            .map(notification)
+            .chain(summary.warnings.iter().map(warning_notification))
+            .collect();
         let invocation = json!({
             "executionSuccessful": summary.errors == 0,
             "toolExecutionNotifications": notifications,
@@ -347,6 +352,21 @@ fn notification(error: &InputError) -> Value {
     object.insert("message".into(), json!({ "text": text }));
     object.insert("descriptor".into(), json!({ "id": "input-error" }));
     if let Some(physical) = physical_location(&error.source, error.line, error.column) {
+        object.insert(
+            "locations".into(),
+            json!([{ "physicalLocation": physical }]),
+        );
+    }
+    Value::Object(object)
+}
+
+/// An input warning (keys that are not Session members) as a tool execution notification.
+fn warning_notification(warning: &InputWarning) -> Value {
+    let mut object = Map::new();
+    object.insert("level".into(), json!("warning"));
+    object.insert("message".into(), json!({ "text": warning.message }));
+    object.insert("descriptor".into(), json!({ "id": "input-warning" }));
+    if let Some(physical) = physical_location(&warning.source, None, None) {
         object.insert(
             "locations".into(),
             json!([{ "physicalLocation": physical }]),

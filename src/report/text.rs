@@ -210,6 +210,14 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        for warning in &summary.warnings {
+            let label = self.paint("\x1b[1;33m", "input warning");
+            writeln!(
+                self.out,
+                "{label} {}: {}\n",
+                warning.source, warning.message
+            )?;
+        }
         let d = summary.decisions;
         writeln!(
             self.out,
@@ -220,15 +228,11 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
             summary.evaluated,
             summary.errors,
             if summary.errors == 1 { "" } else { "s" },
-            if summary.skipped_events > 0 {
-                format!(
-                    ", {} CloudTrail events without a session passed over",
-                    summary.skipped_events
-                )
-            } else {
-                String::new()
-            }
+            skipped_events(summary)
         )?;
+        if summary.records == 0 && summary.errors == 0 {
+            writeln!(self.out, "no sessions: the inputs hold no Session records")?;
+        }
         writeln!(
             self.out,
             "decisions: {} deny, {} warn, {} allow",
@@ -275,4 +279,23 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
         self.write_top("owners", &owners)?;
         self.out.flush()
     }
+}
+
+/// The events passed over, by source: `, 4 events that started no Session Manager session
+/// passed over (3 ssm.amazonaws.com, 1 athena.amazonaws.com)`.
+fn skipped_events(summary: &Summary) -> String {
+    let total: u64 = summary.skipped_events.values().sum();
+    if total == 0 {
+        return String::new();
+    }
+    let by_source: Vec<String> = summary
+        .skipped_events
+        .iter()
+        .map(|(source, count)| format!("{count} {source}"))
+        .collect();
+    format!(
+        ", {total} event{} that started no Session Manager session passed over ({})",
+        if total == 1 { "" } else { "s" },
+        by_source.join(", ")
+    )
 }

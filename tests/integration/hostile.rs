@@ -467,7 +467,7 @@ fn crlf_json_lines_and_documents_read_as_lf() {
 }
 
 #[test]
-fn empty_inputs_give_no_records_and_no_error() {
+fn an_empty_input_is_an_error_naming_it_and_the_others_are_still_checked() {
     let dir = scratch_dir("hostile-empty");
     let empty = write(&dir, "empty.json", b"");
     let blank = write(&dir, "blank.jsonl", b" \r\n\t\n\n");
@@ -475,13 +475,24 @@ fn empty_inputs_give_no_records_and_no_error() {
     let bom_only = write(&dir, "bom-only.json", b"\xef\xbb\xbf");
     let good = write(&dir, "good.jsonl", record("s-1").as_bytes());
     let (run, output) = check(&[&empty, &blank, &empty_gzip, &bom_only, &good]);
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.code, 3, "{run:?}");
     assert_eq!(ids(&output), ["s-1"]);
-    assert_eq!(counts(&output), (1, 1, 0));
+    let named: Vec<&str> = output["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, [&empty, &blank, &empty_gzip, &bom_only]);
+    let errors = errors(&output);
+    assert!(
+        errors.iter().all(|e| e.2.contains("the input is empty")),
+        "{errors:?}"
+    );
     assert_eq!(output["summary"]["inputs"], 5);
     let stdin = run_with_stdin(&["check", "--format", "json", "--now", NOW], Some(b""));
-    assert_eq!(stdin.code, 0, "{stdin:?}");
-    assert_eq!(counts(&stdin.json()), (0, 0, 0));
+    assert_eq!(stdin.code, 3, "{stdin:?}");
+    assert_eq!(stdin.json()["errors"][0]["source"], "<stdin>");
 }
 
 #[test]

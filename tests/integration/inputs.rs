@@ -54,10 +54,23 @@ fn session_ids(report: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// The summary's counts of inputs, records, evaluated, errors and skipped events.
+/// The summary's counts of inputs, records, evaluated, errors and skipped events (of every
+/// source).
 fn counts(report: &Value) -> [u64; 5] {
     let s = &report["summary"];
-    ["inputs", "records", "evaluated", "errors", "skipped_events"].map(|k| s[k].as_u64().unwrap())
+    let skipped = s["skipped_events"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    ["inputs", "records", "evaluated", "errors"]
+        .map(|k| s[k].as_u64().unwrap())
+        .into_iter()
+        .chain([skipped])
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap()
 }
 
 // ------------------------------------------------------------------ the shared samples
@@ -493,15 +506,30 @@ fn input_errors_go_to_standard_error_in_jsonl_so_every_output_line_is_a_violatio
 }
 
 #[test]
-fn an_empty_input_has_no_records_and_no_errors() {
+fn an_empty_input_is_an_error_and_a_response_without_sessions_is_not() {
     let run = run_with_stdin(
         &["check", "--now", NOW, "--format", "json", "-p", ECHO],
         Some(b""),
     );
-    assert_eq!(run.code, 0);
+    assert_eq!(run.code, 3);
     let report = run.json();
     assert_eq!(report["results"], json!([]));
-    assert_eq!(counts(&report), [1, 0, 0, 0, 0]);
+    assert_eq!(counts(&report), [1, 0, 0, 1, 0]);
+    assert_eq!(
+        report["errors"][0]["message"],
+        "the input is empty: it holds no JSON value (no bytes, or only whitespace)"
+    );
+    let none = run_with_stdin(
+        &["check", "--now", NOW, "-p", ECHO],
+        Some(br#"{"Sessions": [], "NextToken": null}"#),
+    );
+    assert_eq!(none.code, 0, "{none:?}");
+    assert!(
+        none.stdout
+            .contains("no sessions: the inputs hold no Session records"),
+        "{}",
+        none.stdout
+    );
 }
 
 #[test]

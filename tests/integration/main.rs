@@ -18,5 +18,6 @@ mod hostile;
 mod inputs;
 mod operators;
 mod properties;
+mod recognition;
 mod reports;
 mod support;

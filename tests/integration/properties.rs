@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value, json};
 use ssm_guard::hook::{Gate, Mode};
-use ssm_guard::model::{ParsedRecord, parse_record};
+use ssm_guard::model::{ParsedRecord, RecordError, parse_record};
 use ssm_guard::{Action, Compiled, Decision, Evaluation, SourceMap, Timestamp, compile};
 
 use crate::support::{now, root};
@@ -135,6 +135,62 @@ fn session_object() -> impl Strategy<Value = Value> {
     })
 }
 
+/// An object whose keys are no member of Session, however close: other casings and
+/// spellings of the members, other AWS responses' keys, and text, with values of any type
+/// (Session-like values included).
+fn foreign_object() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        prop::sample::select(vec![
+            "sessionId",
+            "SESSIONID",
+            "Session_Id",
+            "session-id",
+            "target_",
+            "Tagret",
+            "Owners",
+            "startDate",
+            "InstanceInformationList",
+            "InstanceId",
+            "TokenValue",
+            "StreamUrl",
+            "NextToken",
+            "status_code",
+            "data",
+            "Records",
+            "detail",
+            "Events",
+            "Items",
+            "ResponseMetadata",
+            "sessions",
+            "Session",
+            "OutputURL",
+            "id",
+            "",
+        ])
+        .prop_map(str::to_owned),
+        "[a-zA-Z_]{1,12}".prop_filter("not a member, an event key or a CloudQuery column", |k| {
+            !FIELDS.contains(&k.as_str())
+                && !k.starts_with("event")
+                && !k.starts_with("_cq_")
+                && !matches!(
+                    k.as_str(),
+                    "Sessions"
+                        | "detail"
+                        | "source"
+                        | "userIdentity"
+                        | "errorCode"
+                        | "requestParameters"
+                        | "responseElements"
+                        | "session_id"
+                        | "account_id"
+                        | "region"
+                )
+        }),
+    ];
+    prop::collection::btree_map(key, field_value(), 0..6)
+        .prop_map(|members| Value::Object(members.into_iter().collect()))
+}
+
 /// An evaluation time anywhere in the readable years.
 fn instant() -> impl Strategy<Value = Timestamp> {
     prop_oneof![
@@ -180,6 +236,10 @@ proptest! {
     fn random_sessions_are_judged_consistently(record in session_object(), at in instant()) {
         let bytes = serde_json::to_vec(&record).unwrap();
         let parsed = parse_record(&bytes);
+        if record.as_object().is_some_and(Map::is_empty) {
+            prop_assert!(matches!(parsed, Err(RecordError::NotASession(_))), "{:?}", parsed);
+            return Ok(());
+        }
         let Ok(ParsedRecord::Session(session)) = parsed else {
             return Err(TestCaseError::fail(format!("not read as a session: {parsed:?}")));
         };
@@ -196,6 +256,18 @@ proptest! {
             if first.decision == Decision::Allow {
                 prop_assert!(first.violations.iter().all(|v| v.is_waived()));
             }
+        }
+    }
+
+    #[test]
+    fn no_object_without_a_session_member_is_ever_evaluated(record in foreign_object()) {
+        let bytes = serde_json::to_vec(&record).unwrap();
+        let parsed = parse_record(&bytes);
+        // An error either way: `{"detail": false}` is no EventBridge event a reader can take.
+        prop_assert!(parsed.is_err(), "{} read as {:?}", record, parsed);
+        for gate in GATES.iter() {
+            let decision = gate.decide(&bytes, now());
+            prop_assert!(!decision.evaluated && !decision.allowed, "{}: {:?}", record, decision);
         }
     }
 

@@ -3,15 +3,15 @@
 //! Nearly every record of an export is one object whose values are strings without escapes,
 //! which a general JSON reader spends most of its time on being general about. This reader
 //! takes only that shape and declines everything else (escapes, numbers, nested values,
-//! CloudTrail keys, repeated fields, malformed JSON), leaving it to the serde reader, which
-//! reports problems with their place. It never accepts a document the serde reader would
+//! CloudTrail keys, CloudQuery columns, repeated fields, malformed JSON, objects that name no
+//! member of Session), leaving it to the serde reader, which reports problems with their place. It never accepts a document the serde reader would
 //! reject, and what it accepts it reads to the same values (tests check both).
 
 use std::borrow::Cow;
 
-use super::field::{Field, STORED_FIELDS};
-use super::record::Key;
-use super::session::{Session, Value};
+use super::keys::Key;
+use crate::model::field::{Field, STORED_FIELDS};
+use crate::model::session::{Session, Value};
 
 /// Reads a flat Session object into `session` (empty on entry), or returns false when the
 /// record needs the full reader; `session` then holds part of it and is to be dropped.
@@ -26,8 +26,9 @@ pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
     };
     cursor.skip_whitespace();
     let mut previous = None;
+    let mut unknown: Vec<&'a str> = Vec::new();
     let read = cursor.object(|cursor| {
-        let key = cursor.key(likely_after(previous))?;
+        let (key, name) = cursor.key(likely_after(previous))?;
         if let Key::Field(field) = key {
             previous = Some(field);
         }
@@ -46,16 +47,24 @@ pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
                 })
             }
             Key::Field(field) => record.store(field, cursor.scalar()?),
-            Key::Other => cursor.scalar().map(drop),
-            // Events, EventBridge envelopes and `Sessions` pages are not flat Sessions.
+            Key::Other => {
+                unknown.push(name?);
+                cursor.scalar().map(drop)
+            }
+            // Events, EventBridge envelopes, `Sessions` pages and CloudQuery rows are not flat
+            // Sessions.
             _ => None,
         }
     });
     cursor.skip_whitespace();
-    if read.is_none() || !cursor.at_end() {
+    // An object that names no member of Session is not one; the full reader says what it is.
+    if read.is_none() || !cursor.at_end() || !record.seen.contains(&true) {
         return false;
     }
     session.read_timestamps();
+    for name in unknown {
+        session.add_unknown_key(Cow::Borrowed(name));
+    }
     true
 }
 
@@ -244,18 +253,19 @@ impl<'a> Cursor<'a> {
 
     /// A record's key and the colon after it. The `likely` fields are compared first: a match
     /// is cheaper than reading the key and looking it up.
-    fn key(&mut self, likely: &[Written]) -> Option<Key> {
+    /// The key comes with its name when it was read as a string rather than matched.
+    fn key(&mut self, likely: &[Written]) -> Option<(Key, Option<&'a str>)> {
         let rest = self.rest();
         for written in likely {
             if written.starts(rest) {
                 self.at += written.length;
                 self.colon()?;
-                return Some(Key::Field(written.field));
+                return Some((Key::Field(written.field), None));
             }
         }
-        let key = Key::resolve(self.string()?);
+        let name = self.string()?;
         self.colon()?;
-        Some(key)
+        Some((Key::resolve(name), Some(name)))
     }
 
     fn eat(&mut self, byte: u8) -> bool {
@@ -371,10 +381,8 @@ mod tests {
     }
 
     #[test]
-    fn reads_pretty_printed_and_empty_objects() {
+    fn reads_pretty_printed_objects_and_empty_output_urls() {
         for text in [
-            "{}",
-            " { } \n",
             "{\n  \"Target\" : \"i-1\" ,\r\n\t\"Reason\": \"x\"\n}\n",
             r#"{"OutputUrl":"s3://b"}"#,
             r#"{"OutputUrl":null}"#,
@@ -400,6 +408,11 @@ mod tests {
             r#"{"Sessions":[]}"#,
             r#"{"detail":{}}"#,
             r#"{"Other":{"a":1}}"#,
+            // An object naming no member of Session is not one.
+            "{}",
+            " { } \n",
+            r#"{"Other":"a"}"#,
+            r#"{"session_id":"a"}"#,
             "{\"Target\":\"i-\t1\"}",
             r#"{"Target":"i-1",}"#,
             r#"{"Target":"i-1"} x"#,
