@@ -203,7 +203,7 @@ impl<'p, W: Write> Reporter<'p> for HtmlReporter<'p, W> {
             self.out.write_all(row.as_bytes())?;
         }
         self.out.write_all(b"]}")?;
-        self.out.write_all(b"</script>\n<script>")?;
+        self.out.write_all(b"</script>\n<script>\n")?;
         self.out.write_all(SCRIPT.as_bytes())?;
         self.out.write_all(b"</script>\n</body>\n</html>\n")?;
         self.out.flush()
@@ -218,7 +218,7 @@ impl<W: Write> HtmlReporter<'_, W> {
         html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         // No request may leave the page: a policy that forbids them says so to the browser too.
         html.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n");
-        html.push_str("<title>ssm-guard report</title>\n<style>");
+        html.push_str("<title>ssm-guard report</title>\n<style>\n");
         html.push_str(STYLE);
         html.push_str("</style>\n</head>\n<body>\n");
         self.header(&mut html, summary);
@@ -735,174 +735,12 @@ fn script_json(value: &Value) -> String {
         .replace('&', "\\u0026")
 }
 
-const STYLE: &str = r##"
-:root{--deny:#c62828;--warn:#ef8f00;--allow:#2e7d32;--fg:#1d2330;--muted:#5f6673;--line:#dde1e8;--bg:#f6f7f9}
-*{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:0 24px 24px}
-header{padding:16px 0 4px}
-h1{font-size:22px;margin:0 0 4px}
-h2{font-size:17px;margin:24px 0 10px}
-section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:4px 16px 16px;margin-top:16px}
-.meta{color:var(--muted);margin:6px 0}
-.cards{display:flex;flex-wrap:wrap;gap:10px}
-.card{border:1px solid var(--line);border-radius:8px;padding:8px 14px;min-width:120px;background:#fbfbfc}
-.card .value{font-size:24px;font-weight:600}
-.card .label{color:var(--muted)}
-.card.deny .value{color:var(--deny)}.card.warn .value{color:var(--warn)}.card.allow .value{color:var(--allow)}
-#decision-bar{margin-top:12px;max-width:900px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:16px}
-figure.chart{margin:0;border:1px solid var(--line);border-radius:8px;padding:8px 10px}
-figcaption{font-weight:600;margin-bottom:6px}
-svg text{font:11px system-ui,sans-serif;fill:#333}
-.empty{color:var(--muted);font-style:italic}
-.controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-bottom:8px}
-.controls input{min-width:260px;padding:5px 8px}
-.controls select{padding:4px}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{border-bottom:1px solid var(--line);padding:5px 7px;text-align:left;vertical-align:top}
-th{background:#eef0f4;position:sticky;top:0;white-space:nowrap}
-#violations th{cursor:pointer;user-select:none}
-#violations th[aria-sort=ascending]::after{content:" \25B2"}
-#violations th[aria-sort=descending]::after{content:" \25BC"}
-td.nowrap,.badge{white-space:nowrap}
-td.id,td.loc{overflow-wrap:anywhere;min-width:14ch;max-width:22ch}
-td.rule{min-width:18ch;max-width:30ch}
-td.owner{overflow-wrap:anywhere;min-width:18ch;max-width:30ch}
-td.field{white-space:nowrap}
-td.clamp div{overflow-wrap:anywhere;max-width:26ch;display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden}
-td.msg{min-width:320px;max-width:70ch}
-td.reason{min-width:240px}
-.badge{display:inline-block;padding:0 6px;border-radius:10px;font-size:12px;color:#fff;background:#78909c}
-.badge.deny{background:var(--deny)}.badge.warn{background:var(--warn)}.badge.allow{background:var(--allow)}
-.badge.critical{background:#6a1b9a}.badge.high{background:#c62828}.badge.medium{background:#ef8f00}.badge.low{background:#0288d1}.badge.info{background:#78909c}
-.badge.expired{background:#6d4c41}
-footer{color:var(--muted);margin-top:18px;font-size:12px}
-"##;
+/// The page's styles, kept in a file of their own so that they can be read and edited as CSS.
+const STYLE: &str = include_str!("html/report.css");
 
-const SCRIPT: &str = r##"
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("violations-data").textContent);
-  var rows = data.rows;
-  var PAGE = 200;
-  var RANK = { critical: 5, high: 4, medium: 3, low: 2, info: 1, deny: 3, warn: 2, allow: 1 };
-  var haystack = rows.map(function (r) { return r.join("\u0001").toLowerCase(); });
-  var text = document.getElementById("filter");
-  var decision = document.getElementById("filter-decision");
-  var rule = document.getElementById("filter-rule");
-  var severity = document.getElementById("filter-severity");
-  var count = document.getElementById("count");
-  var more = document.getElementById("more");
-  var body = document.querySelector("#violations tbody");
-  var headers = document.querySelectorAll("#violations th");
-  var sortCol = -1, sortDir = 1, limit = PAGE;
-
-  function key(row, col) {
-    if (col === 0 || col === 1) { return RANK[row[col]] || 0; }
-    if (col === 12) { return row[12] + ":" + String(row[13]).padStart(12, "0"); }
-    return row[col];
-  }
-  function compare(a, b) {
-    var x = key(rows[a], sortCol), y = key(rows[b], sortCol);
-    if (x < y) { return -sortDir; }
-    if (x > y) { return sortDir; }
-    return a - b;
-  }
-  var CLASSES = ["", "", "nowrap", "rule", "id", "id", "owner", "nowrap", "field", "clamp", "clamp", "msg", "loc"];
-  function cell(tr, col, value, shown) {
-    var td = document.createElement("td");
-    td.className = CLASSES[col];
-    var text = shown === undefined ? String(value) : shown;
-    if (CLASSES[col] === "clamp") {
-      var div = document.createElement("div");
-      div.textContent = text;
-      td.appendChild(div);
-    } else {
-      td.textContent = text;
-    }
-    if (text !== String(value) || CLASSES[col] === "clamp") { td.title = String(value); }
-    tr.appendChild(td);
-  }
-  function badge(tr, value) {
-    var td = document.createElement("td");
-    var span = document.createElement("span");
-    span.className = "badge " + value;
-    span.textContent = value;
-    td.appendChild(span);
-    tr.appendChild(td);
-  }
-  function render() {
-    var q = text.value.trim().toLowerCase();
-    var d = decision.value, r = rule.value, s = severity.value;
-    var shown = [];
-    for (var i = 0; i < rows.length; i++) {
-      var row = rows[i];
-      if (d && row[0] !== d) { continue; }
-      if (r && row[3] !== r) { continue; }
-      if (s && row[1] !== s) { continue; }
-      if (q && haystack[i].indexOf(q) < 0) { continue; }
-      shown.push(i);
-    }
-    if (sortCol >= 0) { shown.sort(compare); }
-    var fragment = document.createDocumentFragment();
-    shown.slice(0, limit).forEach(function (index) {
-      var row = rows[index];
-      var tr = document.createElement("tr");
-      tr.dataset.decision = row[0];
-      tr.dataset.rule = row[3];
-      badge(tr, row[0]);
-      badge(tr, row[1]);
-      for (var c = 2; c <= 11; c++) {
-        var shown = undefined;
-        if (c === 6) { shown = String(row[6]).replace(/^arn:aws[a-z-]*:(iam|sts)::/, ""); }
-        if (c === 7) { shown = String(row[7]).replace(/\.\d+Z$/, "Z"); }
-        cell(tr, c, row[c], shown);
-      }
-      cell(tr, 12, row[12] + ":" + row[13]);
-      fragment.appendChild(tr);
-    });
-    body.replaceChildren(fragment);
-    count.textContent = "showing " + Math.min(limit, shown.length) + " of " + shown.length +
-      " matching (" + rows.length + " in all)";
-    count.dataset.matching = shown.length;
-    more.hidden = shown.length <= limit;
-    var state = new URLSearchParams();
-    if (text.value) { state.set("q", text.value); }
-    if (d) { state.set("decision", d); }
-    if (r) { state.set("rule", r); }
-    if (s) { state.set("severity", s); }
-    var hash = state.toString();
-    if (("#" + hash) !== location.hash && !(hash === "" && location.hash === "")) {
-      history.replaceState(null, "", hash ? "#" + hash : location.pathname + location.search);
-    }
-  }
-  function restore() {
-    var state = new URLSearchParams(location.hash.replace(/^#/, ""));
-    text.value = state.get("q") || "";
-    decision.value = state.get("decision") || "";
-    rule.value = state.get("rule") || "";
-    severity.value = state.get("severity") || "";
-  }
-  headers.forEach(function (th) {
-    th.addEventListener("click", function () {
-      var col = Number(th.dataset.col);
-      sortDir = col === sortCol ? -sortDir : (col <= 1 ? -1 : 1);
-      sortCol = col;
-      headers.forEach(function (h) { h.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", sortDir > 0 ? "ascending" : "descending");
-      render();
-    });
-  });
-  [text, decision, rule, severity].forEach(function (control) {
-    control.addEventListener("input", function () { limit = PAGE; render(); });
-  });
-  more.addEventListener("click", function () { limit += PAGE; render(); });
-  window.addEventListener("hashchange", function () { restore(); render(); });
-  restore();
-  render();
-})();
-"##;
+/// The script that turns the data block into the violations table: one file, so that it can be
+/// read and linted as JavaScript.
+const SCRIPT: &str = include_str!("html/report.js");
 
 #[cfg(test)]
 mod tests {
