@@ -137,10 +137,10 @@ impl Page<'_> {
         }
         html.push_str("</select><span id=\"count\" class=\"meta\"></span></div>\n");
         html.push_str("<div class=\"scroll\"><table id=\"violations\"><thead><tr>");
-        for (index, (_, label)) in COLUMN_LABELS.iter().enumerate() {
+        for (name, label) in COLUMN_LABELS {
             let _ = write!(
                 html,
-                "<th data-col=\"{index}\" title=\"Sort by {label}\">{label}</th>"
+                "<th data-column=\"{name}\" title=\"Sort by {label}\">{label}</th>"
             );
         }
         let _ = writeln!(
@@ -217,8 +217,9 @@ impl Page<'_> {
     }
 }
 
-/// The table's columns, in order: the data block's columns, except that `source` and `line`
-/// show together as `location`.
+/// The table's columns, in order: each header names its column for the script, which takes
+/// them from the data block by that name, except `location`, which it makes of `source` and
+/// `line`.
 const COLUMN_LABELS: [(&str, &str); 13] = [
     ("decision", "Decision"),
     ("severity", "Severity"),
@@ -234,3 +235,28 @@ const COLUMN_LABELS: [(&str, &str); 13] = [
     ("message", "Message"),
     ("location", "Location"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_the_page_names_is_in_the_data() {
+        let in_data = |name: &str| COLUMNS.contains(&name);
+        for (name, _) in COLUMN_LABELS {
+            assert!(name == "location" || in_data(name), "header {name}");
+        }
+        for call in SCRIPT.split("get(row, \"").skip(1) {
+            let name = &call[..call.find('"').unwrap_or(0)];
+            assert!(in_data(name), "the script reads {name:?}");
+        }
+        let shown: Vec<&str> = COLUMN_LABELS.iter().map(|(name, _)| *name).collect();
+        for name in COLUMNS {
+            let in_location = name == "source" || name == "line";
+            assert!(
+                in_location || shown.contains(&name),
+                "column {name} is not shown"
+            );
+        }
+    }
+}

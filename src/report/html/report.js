@@ -2,43 +2,72 @@
   "use strict";
   var data = JSON.parse(document.getElementById("violations-data").textContent);
   var rows = data.rows;
+  // Columns are found by name, never by position: the data block lists the names of its
+  // columns and each header names its column in data-column, so adding a column moves no other.
+  var at = {};
+  data.columns.forEach(function (name, index) { at[name] = index; });
+  function get(row, name) {
+    return Object.prototype.hasOwnProperty.call(at, name) ? row[at[name]] : "";
+  }
   var PAGE = 200;
   var RANK = { critical: 5, high: 4, medium: 3, low: 2, info: 1, deny: 3, warn: 2, allow: 1 };
+  // Sorted by RANK rather than by text, the most serious first on the first click.
+  var RANKED = { decision: true, severity: true };
+  var BADGES = { decision: true, severity: true };
+  var CLASSES = {
+    action: "nowrap", rule: "rule", session: "id", target: "id", owner: "owner", start: "nowrap",
+    field: "field", actual: "clamp", expected: "clamp", message: "msg", location: "loc"
+  };
+  // Shorter text for values whose start or end says little; the cell's title keeps the whole.
+  var SHORT = {
+    owner: function (value) { return String(value).replace(/^arn:aws[a-z-]*:(iam|sts)::/, ""); },
+    start: function (value) { return String(value).replace(/\.\d+Z$/, "Z"); }
+  };
   var haystack = rows.map(function (r) { return r.join("\u0001").toLowerCase(); });
   var text = document.getElementById("filter");
-  var decision = document.getElementById("filter-decision");
-  var rule = document.getElementById("filter-rule");
-  var severity = document.getElementById("filter-severity");
+  // Each select keeps to the rows whose column of its name has the chosen value, and the
+  // choice is kept in the URL's fragment under that name.
+  var filters = ["decision", "rule", "severity"].map(function (name) {
+    return { name: name, control: document.getElementById("filter-" + name) };
+  });
   var count = document.getElementById("count");
   var more = document.getElementById("more");
   var body = document.querySelector("#violations tbody");
   var headers = document.querySelectorAll("#violations th");
-  var sortCol = -1, sortDir = 1, limit = PAGE;
+  var columns = Array.prototype.map.call(headers, function (th) { return th.dataset.column; });
+  var sortBy = null, sortDir = 1, limit = PAGE;
 
-  function key(row, col) {
-    if (col === 0 || col === 1) { return RANK[row[col]] || 0; }
-    if (col === 12) { return row[12] + ":" + String(row[13]).padStart(12, "0"); }
-    return row[col];
+  // The location is the one column that the data holds as two.
+  function value(row, name) {
+    if (name === "location") { return get(row, "source") + ":" + get(row, "line"); }
+    return get(row, name);
+  }
+  function key(row, name) {
+    if (RANKED[name]) { return RANK[get(row, name)] || 0; }
+    if (name === "location") {
+      return get(row, "source") + ":" + String(get(row, "line")).padStart(12, "0");
+    }
+    return get(row, name);
   }
   function compare(a, b) {
-    var x = key(rows[a], sortCol), y = key(rows[b], sortCol);
+    var x = key(rows[a], sortBy), y = key(rows[b], sortBy);
     if (x < y) { return -sortDir; }
     if (x > y) { return sortDir; }
     return a - b;
   }
-  var CLASSES = ["", "", "nowrap", "rule", "id", "id", "owner", "nowrap", "field", "clamp", "clamp", "msg", "loc"];
-  function cell(tr, col, value, shown) {
+  function cell(tr, name, value, shown) {
     var td = document.createElement("td");
-    td.className = CLASSES[col];
-    var text = shown === undefined ? String(value) : shown;
-    if (CLASSES[col] === "clamp") {
+    var kind = CLASSES[name] || "";
+    if (kind) { td.className = kind; }
+    var display = shown === undefined ? String(value) : shown;
+    if (kind === "clamp") {
       var div = document.createElement("div");
-      div.textContent = text;
+      div.textContent = display;
       td.appendChild(div);
     } else {
-      td.textContent = text;
+      td.textContent = display;
     }
-    if (text !== String(value) || CLASSES[col] === "clamp") { td.title = String(value); }
+    if (display !== String(value) || kind === "clamp") { td.title = String(value); }
     tr.appendChild(td);
   }
   function badge(tr, value) {
@@ -51,32 +80,29 @@
   }
   function render() {
     var q = text.value.trim().toLowerCase();
-    var d = decision.value, r = rule.value, s = severity.value;
+    var chosen = filters.filter(function (f) { return f.control.value; });
     var shown = [];
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i];
-      if (d && row[0] !== d) { continue; }
-      if (r && row[3] !== r) { continue; }
-      if (s && row[1] !== s) { continue; }
+      if (chosen.some(function (f) { return get(row, f.name) !== f.control.value; })) { continue; }
       if (q && haystack[i].indexOf(q) < 0) { continue; }
       shown.push(i);
     }
-    if (sortCol >= 0) { shown.sort(compare); }
+    if (sortBy !== null) { shown.sort(compare); }
     var fragment = document.createDocumentFragment();
     shown.slice(0, limit).forEach(function (index) {
       var row = rows[index];
       var tr = document.createElement("tr");
-      tr.dataset.decision = row[0];
-      tr.dataset.rule = row[3];
-      badge(tr, row[0]);
-      badge(tr, row[1]);
-      for (var c = 2; c <= 11; c++) {
-        var shown = undefined;
-        if (c === 6) { shown = String(row[6]).replace(/^arn:aws[a-z-]*:(iam|sts)::/, ""); }
-        if (c === 7) { shown = String(row[7]).replace(/\.\d+Z$/, "Z"); }
-        cell(tr, c, row[c], shown);
-      }
-      cell(tr, 12, row[12] + ":" + row[13]);
+      tr.dataset.decision = get(row, "decision");
+      tr.dataset.rule = get(row, "rule");
+      columns.forEach(function (name) {
+        var full = value(row, name);
+        if (BADGES[name]) {
+          badge(tr, full);
+        } else {
+          cell(tr, name, full, SHORT[name] ? SHORT[name](full) : undefined);
+        }
+      });
       fragment.appendChild(tr);
     });
     body.replaceChildren(fragment);
@@ -86,9 +112,7 @@
     more.hidden = shown.length <= limit;
     var state = new URLSearchParams();
     if (text.value) { state.set("q", text.value); }
-    if (d) { state.set("decision", d); }
-    if (r) { state.set("rule", r); }
-    if (s) { state.set("severity", s); }
+    chosen.forEach(function (f) { state.set(f.name, f.control.value); });
     var hash = state.toString();
     if (("#" + hash) !== location.hash && !(hash === "" && location.hash === "")) {
       history.replaceState(null, "", hash ? "#" + hash : location.pathname + location.search);
@@ -97,21 +121,19 @@
   function restore() {
     var state = new URLSearchParams(location.hash.replace(/^#/, ""));
     text.value = state.get("q") || "";
-    decision.value = state.get("decision") || "";
-    rule.value = state.get("rule") || "";
-    severity.value = state.get("severity") || "";
+    filters.forEach(function (f) { f.control.value = state.get(f.name) || ""; });
   }
   headers.forEach(function (th) {
     th.addEventListener("click", function () {
-      var col = Number(th.dataset.col);
-      sortDir = col === sortCol ? -sortDir : (col <= 1 ? -1 : 1);
-      sortCol = col;
+      var name = th.dataset.column;
+      sortDir = name === sortBy ? -sortDir : (RANKED[name] ? -1 : 1);
+      sortBy = name;
       headers.forEach(function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", sortDir > 0 ? "ascending" : "descending");
       render();
     });
   });
-  [text, decision, rule, severity].forEach(function (control) {
+  [text].concat(filters.map(function (f) { return f.control; })).forEach(function (control) {
     control.addEventListener("input", function () { limit = PAGE; render(); });
   });
   more.addEventListener("click", function () { limit += PAGE; render(); });
