@@ -28,6 +28,9 @@ pub use test_file::test_schema;
 
 /// The draft the schemas are written in: the newest that every YAML language server supports.
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
+/// The id charset of policies, rules and exceptions, as the loader checks it (64 characters at
+/// most); the patterns of ids and of `policy/rule` references are made of it.
+const ID: &str = "[a-z0-9][a-z0-9._-]{0,63}";
 /// An RFC 3339 timestamp or a date, as `Timestamp::parse_instant_or_date` and `parse_expiry` read.
 const TIMESTAMP_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$";
 

@@ -10,7 +10,7 @@ use crate::model::{Field, FieldKind};
 use crate::policy::{Action, Severity};
 
 use super::{
-    DRAFT, TIMESTAMP_PATTERN, field_doc, object, operators, reference, text, timestamp_schema,
+    DRAFT, ID, TIMESTAMP_PATTERN, field_doc, object, operators, reference, text, timestamp_schema,
     with_description,
 };
 
@@ -18,8 +18,6 @@ use super::{
 /// loader still checks; no real rule comes near it.
 const CHECKED_CASES: usize = 32;
 
-/// The id charset of policies, rules and exceptions.
-const ID_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{0,63}$";
 /// A plain decimal number, as `Duration` comparisons accept one written as a string.
 const NUMBER_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
 
@@ -39,7 +37,7 @@ pub fn policy_schema() -> Value {
         "type": ["string", "number", "boolean"],
         "description": "A value compared with the field: text for string fields, a number for numbers and minutes, an RFC 3339 timestamp or a date for timestamps."
     }));
-    for kind in KINDS {
+    for kind in kinds() {
         definitions.insert(kind_key(kind), field_condition_schema(kind, None));
     }
     for &field in Field::ALL {
@@ -59,7 +57,7 @@ pub fn policy_schema() -> Value {
         "additionalProperties": false,
         "required": ["policy", "rules"],
         "properties": object(POLICY_KEYS, |key| match key {
-            "policy" => id_schema("The policy id, unique across the loaded set: `[a-z0-9][a-z0-9._-]{0,63}`. Violations are named `policy/rule`."),
+            "policy" => id_schema(&format!("The policy id, unique across the loaded set: `{ID}`. Violations are named `policy/rule`.")),
             "description" => text("What the policy is for."),
             "defaults" => json!({
                 "type": "object",
@@ -86,14 +84,17 @@ pub fn policy_schema() -> Value {
     })
 }
 
-/// Every field kind, one condition schema each.
-const KINDS: [FieldKind; 5] = [
-    FieldKind::Text,
-    FieldKind::Timestamp,
-    FieldKind::Minutes,
-    FieldKind::Number,
-    FieldKind::Object,
-];
+/// The kinds of field there are, in the order of the first field of each: one condition
+/// schema each.
+fn kinds() -> Vec<FieldKind> {
+    let mut kinds = Vec::new();
+    for field in Field::ALL {
+        if !kinds.contains(&field.kind()) {
+            kinds.push(field.kind());
+        }
+    }
+    kinds
+}
 
 fn kind_key(kind: FieldKind) -> String {
     let name = match kind {
@@ -121,7 +122,7 @@ fn rule_schema() -> Value {
             { "required": ["cases"] },
         ],
         "properties": object(RULE_KEYS, |key| match key {
-            "id" => id_schema("The rule id, unique within its policy: `[a-z0-9][a-z0-9._-]{0,63}`."),
+            "id" => id_schema(&format!("The rule id, unique within its policy: `{ID}`.")),
             "description" => text("What the rule requires and why: `ssm-guard explain` and reports show it."),
             "severity" => reference("severity", "How serious a violation is (default: the policy's `defaults`, else `medium`)."),
             "action" => reference("action", "What a violation does to the decision (default: the policy's `defaults`, else `deny`)."),
@@ -180,7 +181,7 @@ fn exception_schema() -> Value {
             "rules" => {
                 let rule = json!({
                     "type": ["string", "number"],
-                    "pattern": "^([a-z0-9][a-z0-9._-]{0,63}/)?[a-z0-9][a-z0-9._-]{0,63}$",
+                    "pattern": format!("^({ID}/)?{ID}$"),
                     "description": "A rule id of this policy (`rule` or `policy/rule`).",
                 });
                 json!({
@@ -327,44 +328,76 @@ fn template_pattern() -> String {
 fn id_schema(description: &str) -> Value {
     json!({
         "type": ["string", "number"],
-        "pattern": ID_PATTERN,
+        "pattern": format!("^{ID}$"),
         "description": description,
     })
 }
 
 fn severity_schema() -> Value {
+    let names: Vec<&str> = Severity::ALL.iter().map(|s| s.name()).collect();
+    let docs: Vec<&str> = Severity::ALL.iter().map(|&s| severity_doc(s)).collect();
     json!({
         "type": "string",
-        "enum": Severity::NAMES,
-        "enumDescriptions": [
-            "for information only",
-            "low",
-            "medium (the default)",
-            "high",
-            "critical",
-        ],
-        "description": "How serious a violation is: info, low, medium, high, critical.",
+        "enum": names,
+        "enumDescriptions": docs,
+        "description": format!("How serious a violation is: {}.", names.join(", ")),
     })
+}
+
+/// Hover text of each severity; the match is exhaustive, so a new severity needs its doc here.
+fn severity_doc(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Info => "for information only",
+        Severity::Low => "low",
+        Severity::Medium => "medium (the default)",
+        Severity::High => "high",
+        Severity::Critical => "critical",
+    }
 }
 
 fn action_schema() -> Value {
+    // From the loader's names, in its order, so that the schema lists exactly what it reads.
+    let actions: Vec<Action> = Action::NAMES
+        .iter()
+        .filter_map(|name| Action::from_name(name))
+        .collect();
+    let names: Vec<&str> = actions.iter().map(|a| a.name()).collect();
+    let docs: Vec<&str> = actions.iter().map(|&a| action_doc(a)).collect();
     json!({
         "type": "string",
-        "enum": Action::NAMES,
-        "enumDescriptions": [
-            "the record's decision is `deny` (the default)",
-            "the record's decision is at least `warn`",
-        ],
-        "description": "What a violation does to the record's decision: `deny` or `warn`.",
+        "enum": names,
+        "enumDescriptions": docs,
+        "description": format!("What a violation does to the record's decision: {}.", one_of(&names)),
     })
 }
 
-fn kind_doc(kind: FieldKind) -> &'static str {
-    match kind {
-        FieldKind::Text => "a string",
-        FieldKind::Timestamp => "a timestamp: `before`, `after`, `during`",
-        FieldKind::Minutes => "a string of minutes: numeric and string operators",
-        FieldKind::Number => "a number: `lt`, `lte`, `gt`, `gte`",
-        FieldKind::Object => "an object: `exists`, `present`, `type`",
+/// Hover text of each action; the match is exhaustive, so a new action needs its doc here.
+fn action_doc(action: Action) -> &'static str {
+    match action {
+        Action::Deny => "the record's decision is `deny` (the default)",
+        Action::Warn => "the record's decision is at least `warn`",
     }
+}
+
+/// `a`, `b` or `c`, each in backquotes.
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// How a field of `kind` reads, for its hover text: the kind's noun, then the operators that
+/// set it apart where there are any.
+fn kind_doc(kind: FieldKind) -> String {
+    let operators = match kind {
+        FieldKind::Text => "",
+        FieldKind::Timestamp => ": `before`, `after`, `during`",
+        FieldKind::Minutes => ": numeric and string operators",
+        FieldKind::Number => ": `lt`, `lte`, `gt`, `gte`",
+        FieldKind::Object => ": `exists`, `present`, `type`",
+    };
+    format!("{}{operators}", kind.noun())
 }

@@ -4,20 +4,23 @@
 use serde_json::{Map, Value, json};
 
 use crate::model::Field;
+use crate::policy::Decision;
 
-use super::{DRAFT, field_doc, field_names, text, timestamp_schema};
+use super::{DRAFT, ID, field_doc, field_names, text, timestamp_schema};
 
-/// `policy/rule`, as tests name rules.
-const RULE_REF_PATTERN: &str = "^[a-z0-9][a-z0-9._-]{0,63}/[a-z0-9][a-z0-9._-]{0,63}$";
+/// Every decision, mildest first.
+const DECISIONS: [Decision; 3] = [Decision::Allow, Decision::Warn, Decision::Deny];
 
 /// The schema of test files (`*.test.yaml`).
 pub fn test_schema() -> Value {
+    // `policy/rule`, as tests name rules.
+    let rule_ref = format!("^{ID}/{ID}$");
     let expected = json!({
         "description": "A violation: its `policy/rule` id, or a mapping that also pins what it says.",
         "anyOf": [
             {
                 "type": "string",
-                "pattern": RULE_REF_PATTERN,
+                "pattern": rule_ref,
                 "description": "The violation's `policy/rule` id.",
             },
             {
@@ -27,7 +30,7 @@ pub fn test_schema() -> Value {
                 "properties": {
                     "rule": {
                         "type": "string",
-                        "pattern": RULE_REF_PATTERN,
+                        "pattern": rule_ref,
                         "description": "The violation's `policy/rule` id.",
                     },
                     "field": {
@@ -77,12 +80,8 @@ pub fn test_schema() -> Value {
                             "properties": {
                                 "decision": {
                                     "type": "string",
-                                    "enum": ["allow", "warn", "deny"],
-                                    "enumDescriptions": [
-                                        "no violation that is not waived",
-                                        "only `warn` violations are not waived",
-                                        "some `deny` violation is not waived",
-                                    ],
+                                    "enum": DECISIONS.map(Decision::name),
+                                    "enumDescriptions": DECISIONS.map(decision_doc),
                                     "description": "The record's decision.",
                                 },
                                 "violations": expected_list("The exact set of violations that no exception waived (empty: none)."),
@@ -100,6 +99,15 @@ pub fn test_schema() -> Value {
     })
 }
 
+/// Hover text of each decision; the match is exhaustive, so a new decision needs its doc here.
+fn decision_doc(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Allow => "no violation that is not waived",
+        Decision::Warn => "only `warn` violations are not waived",
+        Decision::Deny => "some `deny` violation is not waived",
+    }
+}
+
 /// A test's session: an inline record, or `file:` naming a record file beside the test.
 fn session_schema() -> Value {
     let mut properties = Map::new();
@@ -107,16 +115,19 @@ fn session_schema() -> Value {
         if field.is_derived() || field.name().contains('.') {
             continue;
         }
-        let schema = if field == Field::OutputUrl {
-            json!({
-                "description": field_doc(field),
-                "properties": {
-                    "S3OutputUrl": { "description": field_doc(Field::S3OutputUrl) },
-                    "CloudWatchOutputUrl": { "description": field_doc(Field::CloudWatchOutputUrl) },
-                },
+        // An object's members are the fields named after it, `Object.Member`.
+        let prefix = format!("{}.", field.name());
+        let members: Map<String, Value> = Field::ALL
+            .iter()
+            .filter_map(|&member| {
+                let name = member.name().strip_prefix(&prefix)?;
+                Some((name.to_owned(), json!({ "description": field_doc(member) })))
             })
-        } else {
+            .collect();
+        let schema = if members.is_empty() {
             json!({ "description": field_doc(field) })
+        } else {
+            json!({ "description": field_doc(field), "properties": members })
         };
         properties.insert(field.name().to_owned(), schema);
     }
