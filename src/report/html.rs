@@ -7,7 +7,7 @@
 //! are listed apart with the exception, its reason, approver and expiry.
 //!
 //! This file is the reporter, which keeps what the page needs while records stream past;
-//! [`page`] writes the document at the end, and [`charts`] draws its SVG.
+//! `page` writes the document at the end, and `charts` draws its SVG.
 //!
 //! Memory: counts per target, owner and start day, and one row per violation.
 
