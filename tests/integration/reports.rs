@@ -843,6 +843,134 @@ fn html_renders_and_filters_in_headless_chromium() {
     assert_eq!(table_rows(&dom).len(), expected);
 }
 
+/// The page's DOM after its scripts ran and then clicked, in order, the violations' headers
+/// titled `titles`.
+fn clicked_dom(browser: &Path, page: &Path, titles: &[&str]) -> String {
+    let clicks: String = titles
+        .iter()
+        .map(|title| {
+            format!("document.querySelector('#violations th[title=\"{title}\"]').click();")
+        })
+        .collect();
+    let text = std::fs::read_to_string(page).unwrap();
+    let at = text.rfind("</body>").unwrap();
+    let copy = page.with_file_name("clicked.html");
+    let clicked = format!("{}<script>{clicks}</script>{}", &text[..at], &text[at..]);
+    std::fs::write(&copy, clicked).unwrap();
+    rendered_dom(browser, &copy, "")
+}
+
+/// The text of the `index`-th badge of each shown row: 0 the decision, 1 the severity.
+fn badges(dom: &str, index: usize) -> Vec<String> {
+    table_rows(dom)
+        .iter()
+        .map(|row| {
+            let badge = row.split("class=\"badge ").nth(index + 1).unwrap();
+            badge[..badge.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// The value of attribute `data-{name}` of each shown row.
+fn row_data(dom: &str, name: &str) -> Vec<String> {
+    let needle = format!("data-{name}=\"");
+    table_rows(dom)
+        .iter()
+        .map(|row| {
+            let value = &row[row.find(&needle).unwrap() + needle.len()..];
+            value[..value.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// The text of each shown row's cell of class `class`.
+fn cells(dom: &str, class: &str) -> Vec<String> {
+    let needle = format!("<td class=\"{class}\">");
+    table_rows(dom)
+        .iter()
+        .map(|row| {
+            let value = &row[row.find(&needle).unwrap() + needle.len()..];
+            value[..value.find('<').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "opt-in: needs Debian's chromium (apt-get install chromium); run with --ignored"]
+fn html_sorts_by_the_clicked_header_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let dir = scratch_dir("html-sort");
+    let page = dir.join("report.html");
+    let mut args = vec!["check", "--now", NOW, "--output"];
+    let output_arg = format!("html={}", page.display());
+    args.push(&output_arg);
+    args.extend_from_slice(&EXAMPLES);
+    run(&args);
+    let data = html_data(&std::fs::read_to_string(&page).unwrap());
+    let rows: Vec<Value> = data["rows"].as_array().unwrap().clone();
+    let column = |name: &str| {
+        data["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c == name)
+            .unwrap()
+    };
+    let text = |row: &Value, name: &str| row[column(name)].as_str().unwrap().to_owned();
+    // Ties keep the rows' order in the data, whichever the direction.
+    let sorted = |key: &dyn Fn(&Value) -> (i64, String), descending: bool| {
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| {
+            let by_key = key(&rows[a]).cmp(&key(&rows[b]));
+            (if descending { by_key.reverse() } else { by_key }).then(a.cmp(&b))
+        });
+        order
+    };
+    let rank = |severity: &str| match severity {
+        "critical" => 5,
+        "high" => 4,
+        "medium" => 3,
+        "low" => 2,
+        _ => 1,
+    };
+
+    // A ranked column sorts the most serious first on the first click.
+    let dom = clicked_dom(&browser, &page, &["Sort by Severity"]);
+    let expected: Vec<String> = sorted(&|r| (rank(&text(r, "severity")), String::new()), true)
+        .iter()
+        .map(|&i| text(&rows[i], "severity"))
+        .collect();
+    assert!(expected.first() != expected.last(), "severities differ");
+    assert_eq!(badges(&dom, 1), expected);
+    assert!(dom.contains("aria-sort=\"descending\""));
+
+    // Text sorts ascending first.
+    let dom = clicked_dom(&browser, &page, &["Sort by Rule"]);
+    let by_rule = sorted(&|r| (0, text(r, "rule")), false);
+    let expected: Vec<String> = by_rule.iter().map(|&i| text(&rows[i], "rule")).collect();
+    assert_eq!(row_data(&dom, "rule"), expected);
+    let decisions: Vec<String> = by_rule
+        .iter()
+        .map(|&i| text(&rows[i], "decision"))
+        .collect();
+    assert_eq!(badges(&dom, 0), decisions);
+
+    // A second click reverses; the location sorts by source, then line as a number.
+    let dom = clicked_dom(&browser, &page, &["Sort by Location", "Sort by Location"]);
+    let location = |r: &Value| {
+        let line = r[column("line")].as_i64().unwrap();
+        (0, format!("{}:{line:012}", text(r, "source")))
+    };
+    let expected: Vec<String> = sorted(&location, true)
+        .iter()
+        .map(|&i| format!("{}:{}", text(&rows[i], "source"), rows[i][column("line")]))
+        .collect();
+    assert_eq!(cells(&dom, "loc"), expected);
+    assert!(dom.contains("aria-sort=\"descending\""));
+}
+
 // ---------------------------------------------------------------- --output and text
 
 #[test]
