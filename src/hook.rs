@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::{
-    EventInfo, Field, FieldKind, JsonType, ParsedRecord, Read, Session, Timestamp, parse_event,
+    EventInfo, Field, FieldKind, JsonType, ParsedRecord, Read, SSM_EVENT_SOURCE, Session,
+    Timestamp, parse_event,
 };
 use crate::policy::{Action, CompiledPolicySet, Decision, Evaluation};
 use crate::report::violation_json;
@@ -17,8 +18,6 @@ use crate::report::violation_json;
 /// not an event from AWS.
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
-/// The CloudTrail event source of Session Manager calls.
-const SSM_EVENT_SOURCE: &str = "ssm.amazonaws.com";
 
 /// Whether a deny is a deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

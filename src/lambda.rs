@@ -38,10 +38,6 @@ const RUNTIME_ENV: [&str; 4] = [
     "AWS_LAMBDA_FUNCTION_VERSION",
 ];
 
-/// The CloudTrail source and name of the only event whose session can be terminated.
-const SSM_EVENT_SOURCE: &str = "ssm.amazonaws.com";
-const START_SESSION: &str = "StartSession";
-
 /// What replaces secrets of the event wherever they would be logged or answered.
 const REDACTED: &str = "[redacted]";
 
@@ -330,11 +326,7 @@ impl<T: Terminator> Handler<T> {
 /// The session a successful CloudTrail `StartSession` call of Session Manager started.
 fn started_session(event: &[u8]) -> Option<SessionRef> {
     let (info, record) = parse_event(event).ok()?;
-    let info = info?;
-    if info.source.as_deref() != Some(SSM_EVENT_SOURCE)
-        || info.name != START_SESSION
-        || info.error_code.is_some()
-    {
+    if !info?.starts_a_session() {
         return None;
     }
     let ParsedRecord::Session(session) = record else {

@@ -32,6 +32,16 @@ pub struct EventInfo {
     pub error_code: Option<String>,
 }
 
+impl EventInfo {
+    /// Whether the event is a session that Session Manager started: a `StartSession` call to
+    /// Session Manager that did not fail.
+    pub fn starts_a_session(&self) -> bool {
+        self.source.as_deref() == Some(SSM_EVENT_SOURCE)
+            && self.name == START_SESSION
+            && self.error_code.is_none()
+    }
+}
+
 /// An event that started no Session Manager session: another call, a call that failed, or
 /// another service's event (Amazon Athena records a `StartSession` of its own).
 #[derive(Debug, Clone, PartialEq, Eq)]
