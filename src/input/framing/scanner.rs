@@ -4,12 +4,15 @@
 //! It is a state machine whose state survives from one chunk to the next (the open value, an
 //! unfinished string or escape, the line count), so a chunk boundary can fall on any byte and the
 //! frames come out the same. Each byte is looked at once, mostly by memchr and tight loops over
-//! a slice: this is the hot path of `check`.
+//! a slice: this is the hot path of `check`. This file follows the JSON; what the scanner puts
+//! into the batch, and the positions it reports, are kept in `emit`.
+
+mod emit;
 
 use memchr::memmem::Finder;
-use memchr::{memchr, memchr2, memchr3, memrchr};
+use memchr::{memchr, memchr2, memchr3};
 
-use super::{Batch, Container, EXPECTED_RECORD, Frame, FrameError, FrameErrorKind};
+use super::{Batch, Container, EXPECTED_RECORD, FrameErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -736,90 +739,6 @@ impl Scanner {
             Some(b"Records") => Some(Container::Records),
             _ => None,
         }
-    }
-
-    /// Copies the buffered record's bytes of this chunk, up to `end`, into the batch; a record
-    /// that outgrows the limit is dropped and from then on only followed, not copied.
-    fn flush_buffer(&mut self, chunk: &[u8], end: usize, batch: &mut Batch) {
-        let Some(buffer) = &mut self.buffer else {
-            return;
-        };
-        let bytes = chunk.get(buffer.from..end).unwrap_or_default();
-        let size = batch.data.len().saturating_sub(buffer.start) + bytes.len();
-        if size > self.limit {
-            batch.data.truncate(buffer.start);
-            self.buffer = None;
-        } else {
-            batch.data.extend_from_slice(bytes);
-            buffer.from = end;
-        }
-    }
-
-    /// Completes the buffered record at `end`, returning its start in the batch, or None if it
-    /// was too large to keep.
-    fn take_buffer(&mut self, chunk: &[u8], end: usize, batch: &mut Batch) -> Option<usize> {
-        self.flush_buffer(chunk, end, batch);
-        self.buffer.take().map(|buffer| buffer.start)
-    }
-
-    fn drop_buffer(&mut self, batch: &mut Batch) {
-        if let Some(buffer) = self.buffer.take() {
-            batch.data.truncate(buffer.start);
-        }
-    }
-
-    fn frame(&mut self, batch: &mut Batch, mark: Mark, container: Container, start: usize) {
-        self.records += 1;
-        batch.items.push(Ok(Frame {
-            record: self.records,
-            line: mark.line,
-            container,
-            range: start..batch.data.len(),
-        }));
-    }
-
-    /// Reports the record starting at `mark` and closing at chunk index `close` as too large.
-    fn too_large(&mut self, batch: &mut Batch, mark: Mark, close: usize) {
-        let size = (self.base + close as u64 + 1).saturating_sub(mark.offset);
-        let limit = self.limit;
-        self.error(batch, mark, FrameErrorKind::RecordTooLarge { size, limit });
-    }
-
-    fn error(&mut self, batch: &mut Batch, mark: Mark, kind: FrameErrorKind) {
-        self.records += 1;
-        batch.items.push(Err(FrameError {
-            record: self.records,
-            line: mark.line,
-            column: mark.column,
-            kind,
-        }));
-    }
-
-    fn mark(&mut self, chunk: &[u8], i: usize) -> Mark {
-        self.count_lines(chunk, i);
-        let offset = self.base + i as u64;
-        Mark {
-            line: self.line,
-            column: offset.saturating_sub(self.line_start) + 1,
-            offset,
-        }
-    }
-
-    /// Brings the line count up to chunk index `i`; every byte is counted once, when first
-    /// passed, so the cost is one memchr pass over the input.
-    fn count_lines(&mut self, chunk: &[u8], i: usize) {
-        let from = usize::try_from(self.counted.saturating_sub(self.base)).unwrap_or(usize::MAX);
-        let Some(passed) = chunk.get(from..i) else {
-            return;
-        };
-        let newlines = memchr::memchr_iter(b'\n', passed).count();
-        if newlines > 0 {
-            self.line += newlines as u64;
-            if let Some(k) = memrchr(b'\n', passed) {
-                self.line_start = self.base + (from + k + 1) as u64;
-            }
-        }
-        self.counted = self.base + i as u64;
     }
 }
 
