@@ -41,7 +41,11 @@ fn unexpected(found: u8) -> FrameErrorKind {
 }
 
 fn run(input: &[u8], capacity: usize, max: usize, limit: usize) -> Vec<Item> {
-    let reader = BufReader::with_capacity(capacity, input);
+    collect(BufReader::with_capacity(capacity, input), max, limit)
+}
+
+/// Frames all of `reader`'s input in batches of `max`, checking what every batch promises.
+fn collect(reader: impl BufRead, max: usize, limit: usize) -> Vec<Item> {
     let mut framer = Framer::new(reader).with_max_record_size(limit);
     let mut batch = Batch::default();
     let mut items = Vec::new();
@@ -565,122 +569,196 @@ fn io_error_comes_after_the_records_read_before_it() {
     assert!(!framer.next_batch(&mut batch, 100).unwrap());
 }
 
-/// A small deterministic generator, so the randomised tests need no extra dependency.
-struct Rng(u64);
+mod properties {
+    use std::io::{self, BufRead, Read};
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+    use serde_json::{Value, json};
 
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+    use super::{Item, collect, frames_limited};
+    use crate::input::framing::Container::{self, Records, Sessions, TopLevel};
+    use crate::input::framing::DEFAULT_MAX_RECORD_SIZE;
 
-fn random_value(rng: &mut Rng, depth: u32) -> serde_json::Value {
-    use serde_json::Value;
+    /// Strings that are hard to frame: brackets and quotes the scanner must not count, a lone
+    /// backslash, a line break (escaped in JSON, so a JSON Lines line stays one line), a record
+    /// array's name, and characters of several bytes.
     const TEXTS: [&str; 8] = ["", "{", "}]", "\\", "\"", "a\nb", "Sessions", "é\u{1F600}"];
-    match rng.below(if depth > 2 { 4 } else { 6 }) {
-        0 => Value::Null,
-        1 => Value::from(rng.below(1000)),
-        2 => Value::from(TEXTS[rng.below(8) as usize]),
-        3 => Value::Bool(rng.below(2) == 0),
-        4 => Value::Array(
-            (0..rng.below(3))
-                .map(|_| random_value(rng, depth + 1))
-                .collect(),
-        ),
-        _ => random_object(rng, depth + 1),
-    }
-}
 
-fn random_object(rng: &mut Rng, depth: u32) -> serde_json::Value {
+    /// Keys of objects: the first four may be a record's own, the last two name a record array.
     const KEYS: [&str; 6] = ["SessionId", "k\"}", "Details", "x", "Sessions", "Records"];
-    let mut map = serde_json::Map::new();
-    for _ in 0..rng.below(4) {
-        map.insert(
-            // A record's own keys never name a record array: that would make it a wrapper.
-            KEYS[rng.below(if depth > 1 { 6 } else { 4 }) as usize].to_owned(),
-            random_value(rng, depth),
-        );
-    }
-    serde_json::Value::Object(map)
-}
 
-fn parsed(items: &[Item]) -> Vec<(Container, serde_json::Value)> {
-    items
-        .iter()
-        .map(|item| match item {
-            Item::Frame {
-                container, text, ..
-            } => (*container, serde_json::from_str(text).unwrap()),
-            Item::Error(error) => panic!("unexpected error {error}"),
-        })
-        .collect()
-}
-
-#[test]
-fn generated_documents_frame_to_their_records() {
-    let mut rng = Rng(0x5eed);
-    for _ in 0..200 {
-        let records: Vec<serde_json::Value> = (0..rng.below(4))
-            .map(|_| random_object(&mut rng, 1))
-            .collect();
-        let expect = |container| {
-            records
-                .iter()
-                .map(|r| (container, r.clone()))
-                .collect::<Vec<_>>()
-        };
-        let response =
-            serde_json::json!({"NextToken": random_value(&mut rng, 0), "Sessions": records});
-        let trail = serde_json::json!({"Records": records, "Other": random_value(&mut rng, 0)});
-        for text in [
-            serde_json::to_string(&response).unwrap(),
-            serde_json::to_string_pretty(&response).unwrap(),
-        ] {
-            assert_eq!(parsed(&frames(&text)), expect(Sessions), "{text}");
-        }
-        let text = serde_json::to_string_pretty(&trail).unwrap();
-        assert_eq!(parsed(&frames(&text)), expect(Records), "{text}");
-        let text = serde_json::to_string_pretty(&records).unwrap();
-        assert_eq!(parsed(&frames(&text)), expect(TopLevel), "{text}");
-        let lines: String = records.iter().map(|r| format!("{r}\r\n")).collect();
-        assert_eq!(parsed(&frames(&lines)), expect(TopLevel), "{lines}");
-    }
-}
-
-#[test]
-fn arbitrary_bytes_frame_the_same_whatever_the_buffering() {
+    /// Bytes that mean something to the framer, and a few that do not.
     const ALPHABET: &[u8] = b"{}[]\",:\\ \n\ra1xSR";
-    let mut rng = Rng(0xfeed);
-    for _ in 0..2000 {
-        let mut input: Vec<u8> = (0..rng.below(40))
-            .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize])
-            .collect();
-        // Splice in the keys that change how an object is framed.
-        if rng.below(2) == 0 {
-            let at = rng.below(input.len() as u64 + 1) as usize;
-            let key: &[u8] = if rng.below(2) == 0 {
-                b"{\"Sessions\":["
-            } else {
-                b"\"Records\":"
-            };
-            input.splice(at..at, key.iter().copied());
+
+    /// Any JSON value at nesting `depth`; deeper than 2, only scalars, so documents stay small.
+    fn value(depth: u32) -> BoxedStrategy<Value> {
+        let scalar = prop_oneof![
+            Just(Value::Null),
+            (0..1000u64).prop_map(Value::from),
+            prop::sample::select(TEXTS.to_vec()).prop_map(Value::from),
+            any::<bool>().prop_map(Value::Bool),
+        ];
+        if depth > 2 {
+            return scalar.boxed();
         }
-        let text = String::from_utf8(input).unwrap();
-        for limit in [4, DEFAULT_MAX_RECORD_SIZE] {
-            let items = frames_limited(&text, limit);
-            for (n, item) in items.iter().enumerate() {
-                let record = match item {
-                    Item::Frame { record, .. } => *record,
-                    Item::Error(error) => error.record,
-                };
-                assert_eq!(record, n as u64 + 1);
+        prop_oneof![
+            4 => scalar,
+            1 => prop::collection::vec(value(depth + 1), 0..3).prop_map(Value::Array),
+            1 => object(depth + 1),
+        ]
+        .boxed()
+    }
+
+    /// An object of up to three members; at depth 1 it is a record.
+    fn object(depth: u32) -> BoxedStrategy<Value> {
+        // A record's own keys never name a record array: that would make it a wrapper. Deeper
+        // down they may, and must not be taken for one.
+        let keys = if depth > 1 { &KEYS[..] } else { &KEYS[..4] };
+        prop::collection::vec((prop::sample::select(keys.to_vec()), value(depth)), 0..4)
+            .prop_map(|members| {
+                Value::Object(
+                    members
+                        .into_iter()
+                        .map(|(key, value)| (key.to_owned(), value))
+                        .collect(),
+                )
+            })
+            .boxed()
+    }
+
+    /// Hands its input over in pieces that end at `ends` (sorted), as a reader whose buffer can
+    /// end on any byte would: inside a string, an escape, a key, a CRLF.
+    struct Pieces<'a> {
+        input: &'a [u8],
+        ends: Vec<usize>,
+        at: usize,
+    }
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut piece = self.fill_buf()?;
+            let n = piece.read(buf)?;
+            self.consume(n);
+            Ok(n)
+        }
+    }
+
+    impl BufRead for Pieces<'_> {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            let end = self.ends.iter().copied().find(|&end| end > self.at);
+            Ok(&self.input[self.at..end.unwrap_or(self.input.len())])
+        }
+
+        fn consume(&mut self, n: usize) {
+            self.at += n;
+        }
+    }
+
+    /// Where the reader's buffer ends: anywhere, up to five times.
+    fn cuts() -> impl Strategy<Value = Vec<Index>> {
+        prop::collection::vec(any::<Index>(), 0..6)
+    }
+
+    /// Frames `text` as [`frames_limited`] does, and checks that the same input handed over in
+    /// the pieces `cuts` marks, in batches of `max`, frames the same.
+    fn framed(text: &str, cuts: &[Index], max: usize, limit: usize) -> Vec<Item> {
+        let expected = frames_limited(text, limit);
+        let input = text.as_bytes();
+        let mut ends: Vec<usize> = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
+        ends.sort_unstable();
+        let pieces = Pieces {
+            input,
+            ends: ends.clone(),
+            at: 0,
+        };
+        assert_eq!(
+            collect(pieces, max, limit),
+            expected,
+            "pieces ending at {ends:?}, batches of {max}"
+        );
+        expected
+    }
+
+    /// The frames' values; the inputs are valid, so an error fails the test.
+    fn parsed(items: &[Item]) -> Vec<(Container, Value)> {
+        items
+            .iter()
+            .map(|item| match item {
+                Item::Frame {
+                    container, text, ..
+                } => (*container, serde_json::from_str(text).unwrap()),
+                Item::Error(error) => panic!("unexpected error {error}"),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Responses, CloudTrail files, arrays and JSON Lines of any records give back exactly
+        /// those records, in their container, however the input is split.
+        #[test]
+        fn generated_documents_frame_to_their_records(
+            records in prop::collection::vec(object(1), 0..4),
+            token in value(0),
+            other in value(0),
+            cuts in cuts(),
+            max in 1usize..5,
+        ) {
+            let expect = |container| {
+                records
+                    .iter()
+                    .map(|r| (container, r.clone()))
+                    .collect::<Vec<_>>()
+            };
+            let response = json!({"NextToken": token, "Sessions": records});
+            let trail = json!({"Records": records, "Other": other});
+            let lines: String = records.iter().map(|r| format!("{r}\r\n")).collect();
+            for (text, container) in [
+                (serde_json::to_string(&response).unwrap(), Sessions),
+                (serde_json::to_string_pretty(&response).unwrap(), Sessions),
+                (serde_json::to_string_pretty(&trail).unwrap(), Records),
+                (serde_json::to_string_pretty(&records).unwrap(), TopLevel),
+                (lines, TopLevel),
+            ] {
+                let items = framed(&text, &cuts, max, DEFAULT_MAX_RECORD_SIZE);
+                prop_assert_eq!(parsed(&items), expect(container), "{}", text);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// Any bytes of the framer's vocabulary, valid JSON or not, frame the same however they
+        /// are split and batched, with every item numbered in turn.
+        #[test]
+        fn arbitrary_bytes_frame_the_same_whatever_the_buffering(
+            bytes in prop::collection::vec(prop::sample::select(ALPHABET.to_vec()), 0..40),
+            // The keys that change how an object is framed, spliced in somewhere.
+            key in prop::option::of((
+                any::<Index>(),
+                prop::sample::select(vec![&b"{\"Sessions\":["[..], &b"\"Records\":"[..]]),
+            )),
+            cuts in cuts(),
+            max in 1usize..5,
+        ) {
+            let mut input = bytes;
+            if let Some((at, key)) = key {
+                let at = at.index(input.len() + 1);
+                input.splice(at..at, key.iter().copied());
+            }
+            let text = String::from_utf8(input).unwrap();
+            for limit in [4, DEFAULT_MAX_RECORD_SIZE] {
+                let items = framed(&text, &cuts, max, limit);
+                for (n, item) in items.iter().enumerate() {
+                    let record = match item {
+                        Item::Frame { record, .. } => *record,
+                        Item::Error(error) => error.record,
+                    };
+                    prop_assert_eq!(record, n as u64 + 1);
+                }
             }
         }
     }
