@@ -81,6 +81,16 @@ impl RuleCoverage {
     pub fn is_covered(&self) -> bool {
         self.passed > 0 && self.failed > 0
     }
+
+    /// Why the rule is not covered, in words; `None` when it is.
+    pub fn gap(&self) -> Option<&'static str> {
+        match (self.failed, self.passed) {
+            _ if self.is_covered() => None,
+            (0, 0) => Some("no test applied to it"),
+            (0, _) => Some("no test made it fail"),
+            _ => Some("no test saw it pass"),
+        }
+    }
 }
 
 /// The results of running every suite.
@@ -105,6 +115,40 @@ impl TestReport {
 
     pub fn vacuous(&self) -> impl Iterator<Item = &TestOutcome> {
         self.outcomes.iter().filter(|o| o.vacuous)
+    }
+
+    /// Whether the run passes: every test passed and, with `strict` (`test --strict`), every
+    /// rule is covered and no test is vacuous.
+    pub fn passes(&self, strict: bool) -> bool {
+        self.problems(strict).is_empty()
+    }
+
+    /// What fails the run, one line each: every failed test with what did not match and, with
+    /// `strict`, every uncovered rule and every vacuous test.
+    pub fn problems(&self, strict: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        for outcome in self.outcomes.iter().filter(|o| !o.passed) {
+            problems.push(format!(
+                "test failed: {}: {}: {}",
+                outcome.file,
+                outcome.name,
+                outcome.mismatches.join("; ")
+            ));
+        }
+        if strict {
+            for rule in &self.coverage {
+                if let Some(gap) = rule.gap() {
+                    problems.push(format!("rule uncovered: {}: {gap}", rule.rule));
+                }
+            }
+            for outcome in self.vacuous() {
+                problems.push(format!(
+                    "test vacuous: {}: {}: it expects no violations, but no rule applied",
+                    outcome.file, outcome.name
+                ));
+            }
+        }
+        problems
     }
 }
 

@@ -80,11 +80,10 @@ pub fn run(args: Args) -> u8 {
         let _ = writeln!(stderr.lock(), "error: cannot write the report: {error}");
         return exit::USAGE;
     }
-    let gaps = report.uncovered().next().is_some() || report.vacuous().next().is_some();
-    if report.failed() > 0 || (args.strict && gaps) {
-        exit::FAILED
-    } else {
+    if report.passes(args.strict) {
         exit::OK
+    } else {
+        exit::FAILED
     }
 }
 
@@ -153,12 +152,7 @@ fn write_text(report: &TestReport, out: &mut impl Write, color: bool) -> io::Res
     if !uncovered.is_empty() {
         writeln!(out, "\nuncovered rules:")?;
         for rule in uncovered {
-            let why = match (rule.failed, rule.passed) {
-                (0, 0) => "no test applied to it",
-                (0, _) => "no test made it fail",
-                _ => "no test saw it pass",
-            };
-            writeln!(out, "  {}: {why}", rule.rule)?;
+            writeln!(out, "  {}: {}", rule.rule, rule.gap().unwrap_or_default())?;
         }
     }
     let vacuous: Vec<_> = report.vacuous().collect();
