@@ -1,6 +1,7 @@
-//! The shipped policies' own tests (`policies/*/*.test.yaml`), run as CI runs them
-//! (`ssm-guard test --strict policies/`), so that `cargo test` fails on a failing test, an
-//! uncovered rule or a vacuous test; and proof, on a copy with a broken expectation, that it can.
+//! `ssm-guard test`: the shipped policies' own tests (`policies/*/*.test.yaml`), run as CI runs
+//! them (`ssm-guard test --strict policies/`), so that `cargo test` fails on a failing test, an
+//! uncovered rule or a vacuous test, with proof on a broken copy that it can; the command's JUnit
+//! output; and `explain`, which lists the tests that `test` reads.
 
 use std::path::{Path, PathBuf};
 
@@ -125,5 +126,93 @@ fn a_vacuous_test_fails_only_the_strict_run() {
         problems[0].starts_with("test vacuous: ") && problems[0].contains("nothing applies"),
         "{}",
         problems[0]
+    );
+}
+
+/// A policy `t` with one rule, and a test file beside it whose names and failures hold every
+/// character that XML escapes or cannot hold.
+fn nasty_suite(name: &str) -> PathBuf {
+    let folder = scratch_dir(name);
+    std::fs::write(
+        folder.join("t.yaml"),
+        "policy: t\nrules:\n  - id: needs-reason\n    require: { Reason: { present: true } }\n    \
+         message: no Reason\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("t.test.yaml"),
+        r#"tests:
+  - name: "it's <fine> & \"quoted\""
+    session: { SessionId: s-1, Reason: r }
+    expect: { violations: [] }
+  - name: "tab\there, bell\x07, \uFFFE, cr\r"
+    session: { SessionId: s-2 }
+    expect:
+      decision: allow
+      violations: [{ rule: t/needs-reason, message_contains: "a \"b\"" }]
+"#,
+    )
+    .unwrap();
+    folder
+}
+
+#[test]
+fn test_junit_escapes_as_check_junit_does_and_parses() {
+    let folder = nasty_suite("test-junit");
+    let run = run(&["test", "--format", "junit", folder.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let file = folder.join("t.test.yaml");
+    let file = file.display();
+    // Markup is escaped, line breaks, tabs and carriage returns in attributes are character
+    // references, and what XML 1.0 cannot hold (U+0007, U+FFFE) is written as `\u{..}`.
+    let expected = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="ssm-guard test" tests="2" failures="1">
+  <testsuite name="{file}" tests="2" failures="1">
+    <testcase classname="{file}" name="it's &lt;fine&gt; &amp; &quot;quoted&quot;"/>
+    <testcase classname="{file}" name="tab&#9;here, bell\u{{7}}, \u{{fffe}}, cr&#13;">
+      <failure message="violations: t/needs-reason was given, but not with a message containing &quot;a \&quot;b\&quot;&quot;">violations: t/needs-reason was given, but not with a message containing "a \"b\""
+decision: expected allow, got deny</failure>
+    </testcase>
+  </testsuite>
+</testsuites>
+"#
+    );
+    assert_eq!(run.stdout, expected);
+    let document = roxmltree::Document::parse(&run.stdout).unwrap();
+    let names: Vec<&str> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "it's <fine> & \"quoted\"",
+            "tab\there, bell\\u{7}, \\u{fffe}, cr\r"
+        ]
+    );
+}
+
+#[test]
+fn explain_lists_the_tests_that_test_reads_and_passes_over_a_file_test_rejects() {
+    let folder = nasty_suite("explain-tests");
+    // A second test file, which `test` rejects: `explain` does not read what it can of it.
+    std::fs::write(
+        folder.join("broken.test.yaml"),
+        "tests:\n  - name: half\n    session: {}\n    expect: { violations: [t/needs-reason] }\n    \
+         extra: 1\n",
+    )
+    .unwrap();
+    let policy = folder.join("t.yaml");
+    let run = run(&["explain", "t/needs-reason", "-p", policy.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed = run.stdout.split("tests that name it:\n").nth(1).unwrap();
+    assert_eq!(
+        listed,
+        format!(
+            "  {}:5: tab\there, bell\u{7}, \u{fffe}, cr\r (violates it)\n",
+            folder.join("t.test.yaml").display()
+        )
     );
 }
