@@ -99,7 +99,8 @@ fn second_document(text: &str, root: &Node) -> Option<marked_yaml::Marker> {
     }
     let other = rest.lines().any(|line| {
         let line = line.trim();
-        !(line.is_empty() || line.starts_with('#') || line == "...")
+        let line = line.strip_prefix("...").map_or(line, str::trim_start);
+        !(line.is_empty() || line.starts_with('#'))
     });
     other.then_some(end)
 }
@@ -563,7 +564,7 @@ mod tests {
         assert!(message("tests: &a []\n").contains("anchors"));
         assert!(message("tests: []\ntests: []\n").contains("duplicate key `tests`"));
         // Comments and an end marker after the document are not another one.
-        assert!(read(0, "{tests: []}  # done\n...\n# end\n").is_ok());
+        assert!(read(0, "{tests: []}  # done\n... # end\n# more\n").is_ok());
         assert!(read(0, "tests:\n  # none yet\n").is_ok());
         assert!(read(0, "").is_err());
     }
