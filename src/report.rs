@@ -9,6 +9,7 @@ mod progress;
 mod sarif;
 mod tee;
 mod text;
+pub mod xml;
 
 use std::collections::HashMap;
 

@@ -4,72 +4,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Level, Location, closest};
+use crate::diagnostic::{Diagnostic, Level, closest};
 use crate::model::{ParsedRecord, Session, Timestamp, parse_record};
 use crate::policy::{CompiledPolicySet, Decision};
 use crate::source::{SourceMap, is_test_file};
 use crate::{LoadError, compile};
 
-/// A test file as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TestFileDoc {
-    tests: Vec<TestDoc>,
-}
+mod file;
+mod yaml;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TestDoc {
-    name: String,
-    session: serde_yaml::Value,
-    #[serde(default)]
-    now: Option<String>,
-    expect: ExpectDoc,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExpectDoc {
-    #[serde(default)]
-    decision: Option<Decision>,
-    #[serde(default)]
-    violations: Option<Vec<ExpectedDoc>>,
-    #[serde(default)]
-    waived: Option<Vec<ExpectedDoc>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum ExpectedDoc {
-    Id(String),
-    Detailed(DetailedDoc),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DetailedDoc {
-    rule: String,
-    #[serde(default)]
-    field: Option<String>,
-    #[serde(default)]
-    message_contains: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for Decision {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        match name.as_str() {
-            "allow" => Ok(Decision::Allow),
-            "warn" => Ok(Decision::Warn),
-            "deny" => Ok(Decision::Deny),
-            other => Err(serde::de::Error::custom(format_args!(
-                "unknown decision `{other}`, expected `allow`, `warn` or `deny`"
-            ))),
-        }
-    }
-}
+pub use file::{Located, SessionDoc, TestDoc, TestFile, read as read_test_file};
 
 /// An expected violation: its `policy/rule` id, and optionally what it must say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -135,6 +81,16 @@ impl RuleCoverage {
     pub fn is_covered(&self) -> bool {
         self.passed > 0 && self.failed > 0
     }
+
+    /// Why the rule is not covered, in words; `None` when it is.
+    pub fn gap(&self) -> Option<&'static str> {
+        match (self.failed, self.passed) {
+            _ if self.is_covered() => None,
+            (0, 0) => Some("no test applied to it"),
+            (0, _) => Some("no test made it fail"),
+            _ => Some("no test saw it pass"),
+        }
+    }
 }
 
 /// The results of running every suite.
@@ -159,6 +115,40 @@ impl TestReport {
 
     pub fn vacuous(&self) -> impl Iterator<Item = &TestOutcome> {
         self.outcomes.iter().filter(|o| o.vacuous)
+    }
+
+    /// Whether the run passes: every test passed and, with `strict` (`test --strict`), every
+    /// rule is covered and no test is vacuous.
+    pub fn passes(&self, strict: bool) -> bool {
+        self.problems(strict).is_empty()
+    }
+
+    /// What fails the run, one line each: every failed test with what did not match and, with
+    /// `strict`, every uncovered rule and every vacuous test.
+    pub fn problems(&self, strict: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        for outcome in self.outcomes.iter().filter(|o| !o.passed) {
+            problems.push(format!(
+                "test failed: {}: {}: {}",
+                outcome.file,
+                outcome.name,
+                outcome.mismatches.join("; ")
+            ));
+        }
+        if strict {
+            for rule in &self.coverage {
+                if let Some(gap) = rule.gap() {
+                    problems.push(format!("rule uncovered: {}: {gap}", rule.rule));
+                }
+            }
+            for outcome in self.vacuous() {
+                problems.push(format!(
+                    "test vacuous: {}: {}: it expects no violations, but no rule applied",
+                    outcome.file, outcome.name
+                ));
+            }
+        }
+        problems
     }
 }
 
@@ -264,110 +254,70 @@ fn load_tests(
     tests: &mut Vec<TestCase>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let error = |location: Option<Location>, problem: LoadError| Diagnostic {
+    let error = |location, problem| Diagnostic {
         level: Level::Error,
         location,
         problem,
     };
-    let document: TestFileDoc = match serde_yaml::from_str(text) {
+    let document = match read_test_file(source, text) {
         Ok(document) => document,
-        Err(e) => {
-            let location = e.location().map(|l| Location {
-                source,
-                line: l.line(),
-                column: l.column(),
-                length: 1,
-            });
-            let message = e.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
-            diagnostics.push(error(location, LoadError::InvalidTestFile { message }));
+        Err(problem) => {
+            diagnostics.push(*problem);
             return;
         }
     };
-    // serde_yaml keeps scalar types (a quoted "60" is a string, 60 a number), which test
-    // sessions need; marked_yaml gives the positions of expectations for diagnostics.
-    let marked = marked_yaml::parse_yaml(source, text).ok();
-    let locate = |path: &[Step<'_>]| marked.as_ref().and_then(|root| locate(root, path, source));
     let folder = file.parent().unwrap_or(Path::new("."));
     let rule_ids: Vec<String> = set
         .rules()
         .iter()
         .map(|r| format!("{}/{}", set.policy_of(r).map_or("", |p| p.id()), r.id()))
         .collect();
-    for (index, test) in document.tests.into_iter().enumerate() {
-        let here = [Step::Key("tests"), Step::Index(index)];
+    for test in document.tests {
         let mut ok = true;
-        let mut check_list =
-            |list: &Option<Vec<ExpectedDoc>>, key: &'static str| -> Option<Vec<Expected>> {
-                let list = list.as_ref()?;
-                let mut out = Vec::new();
-                for (i, entry) in list.iter().enumerate() {
-                    let expected = match entry {
-                        ExpectedDoc::Id(id) => Expected {
-                            rule: id.clone(),
-                            field: None,
-                            message_contains: None,
-                        },
-                        ExpectedDoc::Detailed(d) => Expected {
-                            rule: d.rule.clone(),
-                            field: d.field.clone(),
-                            message_contains: d.message_contains.clone(),
-                        },
-                    };
-                    if !rule_ids.contains(&expected.rule) {
-                        let mut path = here.to_vec();
-                        path.extend([Step::Key("expect"), Step::Key(key), Step::Index(i)]);
-                        if matches!(entry, ExpectedDoc::Detailed(_)) {
-                            path.push(Step::Key("rule"));
-                        }
-                        diagnostics.push(error(
-                            locate(&path),
-                            LoadError::UnknownExpectedRule {
-                                suggestion: closest(
-                                    &expected.rule,
-                                    rule_ids.iter().map(String::as_str),
-                                )
-                                .map(str::to_owned),
-                                id: expected.rule.clone(),
-                            },
-                        ));
-                        ok = false;
-                    }
-                    out.push(expected);
-                }
-                Some(out)
-            };
-        let violations = check_list(&test.expect.violations, "violations");
-        let waived = check_list(&test.expect.waived, "waived");
-        let now = match &test.now {
-            None => None,
-            Some(text) => match Timestamp::parse_instant_or_date(text) {
-                Ok(now) => Some(now),
-                Err(_) => {
-                    let mut path = here.to_vec();
-                    path.push(Step::Key("now"));
+        let mut check_list = |list: Option<Vec<Located<Expected>>>| -> Option<Vec<Expected>> {
+            let mut out = Vec::new();
+            for entry in list? {
+                if !rule_ids.contains(&entry.value.rule) {
                     diagnostics.push(error(
-                        locate(&path),
-                        LoadError::InvalidTimestamp { text: text.clone() },
+                        entry.at,
+                        LoadError::UnknownExpectedRule {
+                            suggestion: closest(
+                                &entry.value.rule,
+                                rule_ids.iter().map(String::as_str),
+                            )
+                            .map(str::to_owned),
+                            id: entry.value.rule.clone(),
+                        },
+                    ));
+                    ok = false;
+                }
+                out.push(entry.value);
+            }
+            Some(out)
+        };
+        let violations = check_list(test.violations);
+        let waived = check_list(test.waived);
+        let now = match test.now {
+            None => None,
+            Some(now) => match Timestamp::parse_instant_or_date(&now.value) {
+                Ok(instant) => Some(instant),
+                Err(_) => {
+                    diagnostics.push(error(
+                        now.at,
+                        LoadError::InvalidTimestamp { text: now.value },
                     ));
                     ok = false;
                     None
                 }
             },
         };
-        let session = match read_session(&test.session, folder) {
+        let session = match read_session(test.session.value, folder) {
             Ok(session) => Some(session),
             Err(message) => {
-                let mut path = here.to_vec();
-                path.push(Step::Key("session"));
                 diagnostics.push(error(
-                    locate(&path),
+                    test.session.at,
                     LoadError::InvalidTestSession {
-                        test: test.name.clone(),
+                        test: test.name.value.clone(),
                         message,
                     },
                 ));
@@ -378,10 +328,10 @@ fn load_tests(
         if let (true, Some(session)) = (ok, session) {
             tests.push(TestCase {
                 file: file.display().to_string(),
-                name: test.name,
+                name: test.name.value,
                 session,
                 now,
-                decision: test.expect.decision,
+                decision: test.decision,
                 violations,
                 waived,
             });
@@ -390,16 +340,13 @@ fn load_tests(
 }
 
 /// A test's session: an inline record, or `file:` naming a record file beside the test.
-fn read_session(value: &serde_yaml::Value, folder: &Path) -> Result<Session<'static>, String> {
-    let bytes = match value.get("file").and_then(serde_yaml::Value::as_str) {
-        Some(name) if value.as_mapping().is_some_and(|m| m.len() == 1) => {
+fn read_session(session: SessionDoc, folder: &Path) -> Result<Session<'static>, String> {
+    let bytes = match session {
+        SessionDoc::File(name) => {
             let path = folder.join(name);
             std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
         }
-        _ => {
-            let json = serde_json::to_value(value).map_err(|e| e.to_string())?;
-            serde_json::to_vec(&json).map_err(|e| e.to_string())?
-        }
+        SessionDoc::Inline(json) => serde_json::to_vec(&json?).map_err(|e| e.to_string())?,
     };
     match parse_record(&bytes).map_err(|e| e.to_string())? {
         ParsedRecord::Session(session) => Ok(session.into_owned()),
@@ -415,30 +362,6 @@ fn read_session(value: &serde_yaml::Value, folder: &Path) -> Result<Session<'sta
             event.name, event.source
         )),
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Step<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-fn locate(root: &marked_yaml::Node, path: &[Step<'_>], source: usize) -> Option<Location> {
-    let mut node = root;
-    for step in path {
-        node = match step {
-            Step::Key(key) => node.as_mapping()?.get_node(key)?,
-            Step::Index(index) => node.as_sequence()?.get(*index)?,
-        };
-    }
-    let start = node.span().start()?;
-    let length = node.as_scalar().map_or(1, |s| s.as_str().chars().count());
-    Some(Location {
-        source,
-        line: start.line(),
-        column: start.column(),
-        length,
-    })
 }
 
 fn collect_test_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -5,9 +5,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use marked_yaml::Node;
 use ssm_guard::policy::Rule;
 use ssm_guard::source::is_test_file;
+use ssm_guard::testing;
 use ssm_guard::{CompiledPolicySet, SourceMap, Timestamp};
 
 use super::exit;
@@ -238,7 +238,9 @@ struct NamedTest {
 }
 
 /// The tests in the test files beside a policy file that expect the rule `id` to be violated
-/// or waived. Builtin packs (`<builtin>/...`) have no folder, so none.
+/// or waived, read by the loader that `ssm-guard test` uses, so that both name the same tests.
+/// A test file that does not load is passed over; builtin packs (`<builtin>/...`) have no
+/// folder, so none.
 fn tests_naming(policy_file: &Path, id: &str) -> Vec<NamedTest> {
     let Some(folder) = policy_file.parent().filter(|f| f.is_dir()) else {
         return Vec::new();
@@ -256,52 +258,26 @@ fn tests_naming(policy_file: &Path, id: &str) -> Vec<NamedTest> {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
-        let Ok(root) = marked_yaml::parse_yaml(0, &text) else {
+        let Ok(document) = testing::read_test_file(0, &text) else {
             continue;
         };
-        let Some(tests) = root
-            .as_mapping()
-            .and_then(|m| m.get_node("tests"))
-            .and_then(Node::as_sequence)
-        else {
-            continue;
-        };
-        for test in tests.iter().filter_map(Node::as_mapping) {
-            let expect = test.get_node("expect").and_then(Node::as_mapping);
-            let names = |key: &str| {
-                expect
-                    .and_then(|e| e.get_node(key))
-                    .and_then(Node::as_sequence)
-                    .is_some_and(|list| list.iter().any(|entry| expected_id(entry) == Some(id)))
-            };
-            let how = if names("violations") {
+        for test in document.tests {
+            let how = if test.expects(id, false) {
                 "violates it"
-            } else if names("waived") {
+            } else if test.expects(id, true) {
                 "waived"
             } else {
                 continue;
             };
-            let Some(name) = test.get_scalar("name") else {
-                continue;
-            };
             found.push(NamedTest {
                 file: file.display().to_string(),
-                line: name.span().start().map_or(0, |m| m.line()),
-                name: name.as_str().to_owned(),
+                line: test.name.at.map_or(0, |at| at.line),
+                name: test.name.value,
                 how,
             });
         }
     }
     found
-}
-
-/// The `policy/rule` of an expectation: `id` or `{ rule: id, ... }`.
-fn expected_id(entry: &Node) -> Option<&str> {
-    match entry {
-        Node::Scalar(id) => Some(id.as_str()),
-        Node::Mapping(map) => map.get_scalar("rule").map(|s| s.as_str()),
-        Node::Sequence(_) => None,
-    }
 }
 
 /// Words of `text` in lines of at most `width` characters (a longer word gets its own line).

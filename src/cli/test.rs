@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use ssm_guard::Timestamp;
+use ssm_guard::report::xml;
 use ssm_guard::testing::{self, TestReport};
 
 use super::exit;
@@ -80,11 +81,10 @@ pub fn run(args: Args) -> u8 {
         let _ = writeln!(stderr.lock(), "error: cannot write the report: {error}");
         return exit::USAGE;
     }
-    let gaps = report.uncovered().next().is_some() || report.vacuous().next().is_some();
-    if report.failed() > 0 || (args.strict && gaps) {
-        exit::FAILED
-    } else {
+    if report.passes(args.strict) {
         exit::OK
+    } else {
+        exit::FAILED
     }
 }
 
@@ -153,12 +153,7 @@ fn write_text(report: &TestReport, out: &mut impl Write, color: bool) -> io::Res
     if !uncovered.is_empty() {
         writeln!(out, "\nuncovered rules:")?;
         for rule in uncovered {
-            let why = match (rule.failed, rule.passed) {
-                (0, 0) => "no test applied to it",
-                (0, _) => "no test made it fail",
-                _ => "no test saw it pass",
-            };
-            writeln!(out, "  {}: {why}", rule.rule)?;
+            writeln!(out, "  {}: {}", rule.rule, rule.gap().unwrap_or_default())?;
         }
     }
     let vacuous: Vec<_> = report.vacuous().collect();
@@ -179,65 +174,58 @@ fn write_text(report: &TestReport, out: &mut impl Write, color: bool) -> io::Res
     )
 }
 
+/// A suite per test file, a case per test; a failed test's mismatches are its failure.
 fn write_junit(report: &TestReport, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<testsuites name="ssm-guard test" tests="{}" failures="{}">"#,
-        report.outcomes.len(),
-        report.failed()
-    )?;
+    let mut document = String::from(xml::DECLARATION);
+    xml::testsuites(
+        &mut document,
+        &[
+            ("name", &"ssm-guard test"),
+            ("tests", &report.outcomes.len()),
+            ("failures", &report.failed()),
+        ],
+    );
+    document.push('\n');
     let mut files: Vec<&str> = report.outcomes.iter().map(|o| o.file.as_str()).collect();
     files.dedup();
     for file in files {
         let cases: Vec<_> = report.outcomes.iter().filter(|o| o.file == file).collect();
         let failures = cases.iter().filter(|o| !o.passed).count();
-        writeln!(
-            out,
-            r#"  <testsuite name="{}" tests="{}" failures="{failures}">"#,
-            xml(file),
-            cases.len()
-        )?;
+        document.push_str("  ");
+        xml::testsuite(
+            &mut document,
+            &[
+                ("name", &file),
+                ("tests", &cases.len()),
+                ("failures", &failures),
+            ],
+        );
+        document.push('\n');
         for case in cases {
-            write!(
-                out,
-                r#"    <testcase classname="{}" name="{}""#,
-                xml(file),
-                xml(&case.name)
-            )?;
+            let attributes: [xml::Attr<'_>; 2] = [("classname", &file), ("name", &case.name)];
+            document.push_str("    ");
             if case.passed {
-                writeln!(out, "/>")?;
+                xml::empty(&mut document, "testcase", &attributes);
+                document.push('\n');
             } else {
-                let detail = case.mismatches.join("\n");
-                writeln!(out, ">")?;
-                writeln!(
-                    out,
-                    r#"      <failure message="{}">{}</failure>"#,
-                    xml(case.mismatches.first().map_or("", String::as_str)),
-                    xml(&detail)
-                )?;
-                writeln!(out, "    </testcase>")?;
+                xml::testcase(&mut document, &attributes);
+                document.push_str("\n      ");
+                xml::failure(
+                    &mut document,
+                    case.mismatches.first().map_or("", String::as_str),
+                    None,
+                    &case.mismatches.join("\n"),
+                );
+                document.push_str("\n    ");
+                xml::end(&mut document, "testcase");
+                document.push('\n');
             }
         }
-        writeln!(out, "  </testsuite>")?;
+        document.push_str("  ");
+        xml::end(&mut document, "testsuite");
+        document.push('\n');
     }
-    writeln!(out, "</testsuites>")
-}
-
-/// Escapes text for XML attributes and content, dropping characters XML 1.0 cannot hold.
-pub fn xml(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&apos;"),
-            '\n' => escaped.push_str("&#10;"),
-            c if (c as u32) < 0x20 && c != '\t' && c != '\r' => {}
-            c => escaped.push(c),
-        }
-    }
-    escaped
+    xml::end(&mut document, "testsuites");
+    document.push('\n');
+    out.write_all(document.as_bytes())
 }

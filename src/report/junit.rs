@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{RuleIndex, rule_id};
+use super::{RuleIndex, rule_id, xml};
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
 use crate::policy::CompiledPolicySet;
 
@@ -140,13 +140,16 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                 let classname = format!("{}.{}", policy.id(), rule.id());
                 for case in cases {
                     tests += 1;
-                    let _ = write!(
-                        body,
-                        "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\" time=\"0\">",
-                        attr(&classname),
-                        attr(&case.name),
-                        attr(&case.file),
-                        case.line
+                    body.push_str("    ");
+                    xml::testcase(
+                        &mut body,
+                        &[
+                            ("classname", &classname),
+                            ("name", &case.name),
+                            ("file", &case.file),
+                            ("line", &case.line),
+                            ("time", &0),
+                        ],
                     );
                     match &case.outcome {
                         Outcome::Failure {
@@ -155,60 +158,89 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                             details,
                         } => {
                             failures += 1;
-                            let _ = write!(
-                                body,
-                                "<failure message=\"{}\" type=\"{kind}\">{}</failure>",
-                                attr(message),
-                                text(details)
-                            );
+                            xml::failure(&mut body, message, Some(*kind), details);
                         }
                         Outcome::Skipped { message } => {
                             skipped += 1;
-                            let _ = write!(body, "<skipped message=\"{}\"/>", attr(message));
+                            xml::skipped(&mut body, message);
                         }
                     }
-                    body.push_str("</testcase>\n");
+                    xml::end(&mut body, "testcase");
+                    body.push('\n');
                 }
                 // One passing case for every session the rule did not fail.
                 let others = summary.evaluated.saturating_sub(cases.len() as u64);
                 tests += 1;
-                let _ = writeln!(
-                    body,
-                    "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"><system-out>{}</system-out></testcase>",
-                    attr(&classname),
-                    attr(&format!("other sessions ({others})")),
-                    text(&format!(
+                body.push_str("    ");
+                xml::testcase(
+                    &mut body,
+                    &[
+                        ("classname", &classname),
+                        ("name", &format_args!("other sessions ({others})")),
+                        ("time", &0),
+                    ],
+                );
+                xml::element(
+                    &mut body,
+                    "system-out",
+                    &[],
+                    &format!(
                         "{} of {} sessions checked pass {}",
                         others,
                         summary.evaluated,
                         rule_id(self.set, rule)
-                    ))
+                    ),
                 );
+                xml::end(&mut body, "testcase");
+                body.push('\n');
             }
             all_tests += tests;
             all_failures += failures;
             all_skipped += skipped;
-            let _ = writeln!(
-                suites,
-                "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\">",
-                attr(policy.id())
+            suites.push_str("  ");
+            xml::testsuite(
+                &mut suites,
+                &[
+                    ("name", &policy.id()),
+                    ("tests", &tests),
+                    ("failures", &failures),
+                    ("errors", &0),
+                    ("skipped", &skipped),
+                    ("time", &0),
+                ],
             );
+            suites.push('\n');
             if let Some(description) = policy.description() {
-                let _ = writeln!(
-                    suites,
-                    "    <properties><property name=\"description\" value=\"{}\"/></properties>",
-                    attr(description)
+                suites.push_str("    ");
+                xml::start(&mut suites, "properties", &[]);
+                xml::empty(
+                    &mut suites,
+                    "property",
+                    &[("name", &"description"), ("value", &description)],
                 );
+                xml::end(&mut suites, "properties");
+                suites.push('\n');
             }
             suites.push_str(&body);
-            suites.push_str("  </testsuite>\n");
+            suites.push_str("  ");
+            xml::end(&mut suites, "testsuite");
+            suites.push('\n');
         }
         let errors = self.errors.len() as u64;
         if errors > 0 {
-            let _ = writeln!(
-                suites,
-                "  <testsuite name=\"input\" tests=\"{errors}\" failures=\"0\" errors=\"{errors}\" skipped=\"0\" time=\"0\">"
+            suites.push_str("  ");
+            xml::testsuite(
+                &mut suites,
+                &[
+                    ("name", &"input"),
+                    ("tests", &errors),
+                    ("failures", &0),
+                    ("errors", &errors),
+                    ("skipped", &0),
+                    ("time", &0),
+                ],
             );
+            suites.push('\n');
             for error in &self.errors {
                 let mut name = error.source.to_string();
                 if let Some(record) = error.record {
@@ -221,70 +253,46 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                         let _ = write!(place, ":{column}");
                     }
                 }
-                let _ = writeln!(
-                    suites,
-                    "    <testcase classname=\"input\" name=\"{}\" file=\"{}\" time=\"0\"><error message=\"{}\" type=\"input-error\">{}</error></testcase>",
-                    attr(&name),
-                    attr(&error.source),
-                    attr(&error.message),
-                    text(&format!("{place}: {}", error.message))
+                suites.push_str("    ");
+                xml::testcase(
+                    &mut suites,
+                    &[
+                        ("classname", &"input"),
+                        ("name", &name),
+                        ("file", &error.source),
+                        ("time", &0),
+                    ],
                 );
+                xml::error(
+                    &mut suites,
+                    &error.message,
+                    Some("input-error"),
+                    &format!("{place}: {}", error.message),
+                );
+                xml::end(&mut suites, "testcase");
+                suites.push('\n');
             }
-            suites.push_str("  </testsuite>\n");
+            suites.push_str("  ");
+            xml::end(&mut suites, "testsuite");
+            suites.push('\n');
         }
-        write!(
-            self.out,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ssm-guard\" tests=\"{}\" failures=\"{all_failures}\" errors=\"{errors}\" skipped=\"{all_skipped}\" time=\"0\">\n{suites}</testsuites>\n",
-            all_tests + errors
-        )?;
-        self.out.flush()
-    }
-}
-
-/// Text for an attribute value in double quotes: markup escaped, and line breaks and tabs as
-/// character references so that parsers keep them.
-fn attr(value: &str) -> String {
-    escape(value, true)
-}
-
-/// Text for element content.
-fn text(value: &str) -> String {
-    escape(value, false)
-}
-
-/// Escapes XML markup, and writes characters that XML 1.0 cannot hold at all (most control
-/// characters, U+FFFE, U+FFFF) as `\u{..}`, so that the document stays well-formed.
-fn escape(value: &str, attribute: bool) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\t' | '\n' => out.push(c),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_and_characters_xml_cannot_hold() {
-        assert_eq!(
-            attr("a<b & \"c\"\nd\u{1}"),
-            "a&lt;b &amp; &quot;c&quot;&#10;d\\u{1}"
+        let mut document = String::from(xml::DECLARATION);
+        xml::testsuites(
+            &mut document,
+            &[
+                ("name", &"ssm-guard"),
+                ("tests", &(all_tests + errors)),
+                ("failures", &all_failures),
+                ("errors", &errors),
+                ("skipped", &all_skipped),
+                ("time", &0),
+            ],
         );
-        assert_eq!(text("x\ny\u{ffff}>"), "x\ny\\u{ffff}&gt;");
+        document.push('\n');
+        document.push_str(&suites);
+        xml::end(&mut document, "testsuites");
+        document.push('\n');
+        self.out.write_all(document.as_bytes())?;
+        self.out.flush()
     }
 }

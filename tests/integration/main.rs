@@ -1,5 +1,6 @@
 //! The project's tests of the engine and the command line, in one binary so there is one link
-//! step: operators, evaluation, inputs, the CLI's outputs and exit codes, and diagnostics.
+//! step: operators, evaluation, inputs, the CLI's outputs and exit codes, diagnostics, and the
+//! shipped policies' own tests.
 
 #![allow(
     clippy::unwrap_used,
@@ -17,6 +18,7 @@ mod hook;
 mod hostile;
 mod inputs;
 mod operators;
+mod policy_tests;
 mod properties;
 mod recognition;
 mod reports;
