@@ -4,7 +4,35 @@ use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
-use crate::source::SourceMap;
+use crate::compile::CompileError;
+use crate::source::{SourceError, SourceMap};
+use crate::testing::TestFileError;
+
+/// What a diagnostic is about, by the phase that found it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A policy source that cannot be had.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// A problem in a policy's text.
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    /// A problem in a test file.
+    #[error(transparent)]
+    TestFile(#[from] TestFileError),
+}
+
+impl Problem {
+    /// The fix, or the closest valid name, when there is one.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Self::Source(problem) => problem.help(),
+            Self::Compile(problem) => problem.help(),
+            Self::TestFile(problem) => problem.help(),
+        }
+    }
+}
 
 /// How serious a problem is: errors stop the set from compiling, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -28,7 +56,7 @@ pub struct Location {
 pub struct Diagnostic {
     pub level: Level,
     pub location: Option<Location>,
-    pub problem: crate::LoadError,
+    pub problem: Problem,
 }
 
 impl Diagnostic {

@@ -1,7 +1,7 @@
 //! Violation messages: the `message` templates of rules, and the default message written from
 //! the condition that failed.
 
-use crate::LoadError;
+use crate::compile::CompileError;
 use crate::condition::Failure;
 use crate::model::{Field, Session, Timestamp};
 
@@ -23,6 +23,13 @@ enum Part {
 /// The placeholders that are not fields.
 const META: &[&str] = &["rule", "policy", "severity"];
 
+/// Why a template does not parse: at least one problem, each at its character offset.
+#[derive(Debug)]
+pub(crate) struct TemplateErrors {
+    pub first: (usize, CompileError),
+    pub rest: Vec<(usize, CompileError)>,
+}
+
 /// What a template renders besides record values.
 pub(crate) struct MessageContext<'a> {
     pub rule: &'a str,
@@ -32,7 +39,7 @@ pub(crate) struct MessageContext<'a> {
 
 impl Template {
     /// Parses a template; errors carry the character offset of the placeholder in the text.
-    pub(crate) fn parse(text: &str) -> Result<Template, Vec<(usize, LoadError)>> {
+    pub(crate) fn parse(text: &str) -> Result<Template, TemplateErrors> {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let mut literal = String::new();
@@ -64,7 +71,7 @@ impl Template {
                         name.push(c);
                     }
                     if !closed {
-                        errors.push((here, LoadError::UnclosedPlaceholder));
+                        errors.push((here, CompileError::UnclosedPlaceholder));
                         break;
                     }
                     let part = match name.as_str() {
@@ -87,7 +94,7 @@ impl Template {
                                 .chain(META.iter().copied());
                             errors.push((
                                 here,
-                                LoadError::UnknownPlaceholder {
+                                CompileError::UnknownPlaceholder {
                                     suggestion: crate::diagnostic::closest(&name, names),
                                     name,
                                 },
@@ -101,10 +108,13 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Text(literal));
         }
-        if errors.is_empty() {
-            Ok(Template { parts })
-        } else {
-            Err(errors)
+        let mut errors = errors.into_iter();
+        match errors.next() {
+            None => Ok(Template { parts }),
+            Some(first) => Err(TemplateErrors {
+                first,
+                rest: errors.collect(),
+            }),
         }
     }
 
@@ -183,11 +193,11 @@ mod tests {
     #[test]
     fn unknown_placeholders_are_errors_with_a_suggestion() {
         let errors = Template::parse("{SesionId} and {nope} {Target}").unwrap_err();
-        assert_eq!(errors.len(), 2);
-        assert_eq!(errors[0].0, 0);
+        assert_eq!(errors.rest.len(), 1);
+        assert_eq!(errors.first.0, 0);
         assert!(matches!(
-            &errors[0].1,
-            LoadError::UnknownPlaceholder {
+            &errors.first.1,
+            CompileError::UnknownPlaceholder {
                 suggestion: Some("SessionId"),
                 ..
             }

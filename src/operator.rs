@@ -1,5 +1,6 @@
-//! The condition operators: each one's argument, the fields it applies to, how it is judged,
-//! and how a failure is explained. One exhaustive enum, so adding an operator is a guided edit.
+//! The condition operators: each one's name, the fields it applies to and its documentation in
+//! one typed table ([`OperatorName`]), and the compiled [`Operator`] that judges a field of a
+//! record. Both are exhaustive enums, so adding an operator is a compiler-guided edit.
 
 mod compare;
 mod during;
@@ -8,39 +9,336 @@ mod pattern;
 mod presence;
 mod sequence;
 
-use marked_yaml::Node;
+use std::fmt;
 
-use crate::compile::Compiler;
+use marked_yaml::Node;
+use marked_yaml::types::MarkedScalarNode;
+
+use crate::compile::{CompileError, Compiler, Compiles};
+use crate::diagnostic::closest;
 use crate::model::{Field, FieldKind, Read, Session, Timestamp};
 
-pub(crate) use compare::{Comparison, TimeBound};
+pub(crate) use compare::{Comparison, Order, TimeBound};
 pub(crate) use during::{DAYS, Window};
 pub(crate) use membership::Membership;
 pub(crate) use pattern::{Globs, Pattern};
 
-/// Every operator name, for suggestions.
-pub const NAMES: &[&str] = &[
-    "exists",
-    "present",
-    "equals",
-    "not_equals",
-    "in",
-    "not_in",
-    "glob",
-    "not_glob",
-    "matches",
-    "not_matches",
-    "min_length",
-    "max_length",
-    "lt",
-    "lte",
-    "gt",
-    "gte",
-    "before",
-    "after",
-    "type",
-    "during",
-];
+/// The fields an operator applies to, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applies {
+    /// Every field.
+    Any,
+    /// Every field but the `OutputUrl` object.
+    Scalars,
+    /// Text, and `MaxSessionDuration`'s text.
+    Textual,
+    /// Numbers, and `MaxSessionDuration`'s minutes.
+    Numeric,
+    /// Timestamps.
+    Timestamps,
+}
+
+impl Applies {
+    fn to(self, kind: FieldKind) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Scalars => kind != FieldKind::Object,
+            Self::Textual => kind.is_textual(),
+            Self::Numeric => kind.is_numeric(),
+            Self::Timestamps => kind == FieldKind::Timestamp,
+        }
+    }
+}
+
+/// What the table says of one operator.
+struct Spec {
+    name: &'static str,
+    /// Whether it holds where its positive form does not, absent fields included.
+    negated: bool,
+    applies: Applies,
+    /// Its argument, as the language reference's table writes it.
+    argument: &'static str,
+    /// When it holds: the hover text of the editor schema.
+    doc: &'static str,
+}
+
+/// An operator of the policy language, by name: the one typed table of operators, from which
+/// the compiler, diagnostics, the editor schema and the language reference's table are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OperatorName {
+    Exists,
+    Present,
+    Equals,
+    NotEquals,
+    In,
+    NotIn,
+    Glob,
+    NotGlob,
+    Matches,
+    NotMatches,
+    MinLength,
+    MaxLength,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Before,
+    After,
+    Type,
+    During,
+}
+
+impl OperatorName {
+    /// Every operator, in the order the language reference lists them.
+    pub const ALL: [OperatorName; 20] = [
+        Self::Exists,
+        Self::Present,
+        Self::Equals,
+        Self::NotEquals,
+        Self::In,
+        Self::NotIn,
+        Self::Glob,
+        Self::NotGlob,
+        Self::Matches,
+        Self::NotMatches,
+        Self::MinLength,
+        Self::MaxLength,
+        Self::Lt,
+        Self::Lte,
+        Self::Gt,
+        Self::Gte,
+        Self::Before,
+        Self::After,
+        Self::Type,
+        Self::During,
+    ];
+
+    /// The table.
+    const fn spec(self) -> Spec {
+        const fn spec(
+            name: &'static str,
+            negated: bool,
+            applies: Applies,
+            argument: &'static str,
+            doc: &'static str,
+        ) -> Spec {
+            Spec {
+                name,
+                negated,
+                applies,
+                argument,
+                doc,
+            }
+        }
+        use Applies::*;
+        match self {
+            Self::Exists => spec(
+                "exists",
+                false,
+                Any,
+                "bool",
+                "`true`: the field is not absent (an empty string exists). `false`: it is absent.",
+            ),
+            Self::Present => spec(
+                "present",
+                false,
+                Any,
+                "bool",
+                "`true`: the field exists and, if a string, has a non-whitespace character. `false`: the opposite.",
+            ),
+            Self::Equals => spec(
+                "equals",
+                false,
+                Scalars,
+                "scalar",
+                "The field equals the value (case-sensitive for text; numeric or temporal for numbers and timestamps).",
+            ),
+            Self::NotEquals => spec(
+                "not_equals",
+                true,
+                Scalars,
+                "scalar",
+                "The field does not equal the value; true where it is absent.",
+            ),
+            Self::In => spec(
+                "in",
+                false,
+                Scalars,
+                "list of scalars",
+                "The field is one of the values.",
+            ),
+            Self::NotIn => spec(
+                "not_in",
+                true,
+                Scalars,
+                "list of scalars",
+                "The field is none of the values; true where it is absent.",
+            ),
+            Self::Glob => spec(
+                "glob",
+                false,
+                Textual,
+                "pattern or list of patterns",
+                "The whole value matches a glob (or one of a list).",
+            ),
+            Self::NotGlob => spec(
+                "not_glob",
+                true,
+                Textual,
+                "pattern or list of patterns",
+                "The value matches none of the globs; true where it is absent.",
+            ),
+            Self::Matches => spec(
+                "matches",
+                false,
+                Textual,
+                "regex (Rust `regex` syntax)",
+                "The regex (Rust `regex` syntax) finds a match anywhere in the value; anchor with `^...$` for a whole match.",
+            ),
+            Self::NotMatches => spec(
+                "not_matches",
+                true,
+                Textual,
+                "regex (Rust `regex` syntax)",
+                "The regex finds no match; true where the field is absent.",
+            ),
+            Self::MinLength => spec(
+                "min_length",
+                false,
+                Textual,
+                "integer",
+                "The value has at least this many Unicode characters.",
+            ),
+            Self::MaxLength => spec(
+                "max_length",
+                false,
+                Textual,
+                "integer",
+                "The value has at most this many Unicode characters.",
+            ),
+            Self::Lt => spec(
+                "lt",
+                false,
+                Numeric,
+                "number, or `{ field: Name }`",
+                "Less than a number or `{ field: Name }`.",
+            ),
+            Self::Lte => spec(
+                "lte",
+                false,
+                Numeric,
+                "number, or `{ field: Name }`",
+                "At most a number or `{ field: Name }`.",
+            ),
+            Self::Gt => spec(
+                "gt",
+                false,
+                Numeric,
+                "number, or `{ field: Name }`",
+                "Greater than a number or `{ field: Name }`.",
+            ),
+            Self::Gte => spec(
+                "gte",
+                false,
+                Numeric,
+                "number, or `{ field: Name }`",
+                "At least a number or `{ field: Name }`.",
+            ),
+            Self::Before => spec(
+                "before",
+                false,
+                Timestamps,
+                "RFC 3339 timestamp, or `{ field: Name }`",
+                "Earlier than an RFC 3339 timestamp (or date) or `{ field: Name }`.",
+            ),
+            Self::After => spec(
+                "after",
+                false,
+                Timestamps,
+                "RFC 3339 timestamp, or `{ field: Name }`",
+                "Later than an RFC 3339 timestamp (or date) or `{ field: Name }`.",
+            ),
+            Self::Type => spec(
+                "type",
+                false,
+                Any,
+                "`string`, `number`, `boolean`, `object`, `array`",
+                "The record's JSON value has this type.",
+            ),
+            Self::During => spec(
+                "during",
+                false,
+                Timestamps,
+                "`{ days: [mon..sun], from: \"HH:MM\", to: \"HH:MM\", offset: \"+HH:MM\" }`",
+                "The instant, seen at `offset`, falls on one of `days`, at or after `from` and before `to`.",
+            ),
+        }
+    }
+
+    /// The name policies write.
+    pub const fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Resolves a name as written; exact and case-sensitive.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|op| op.name() == name)
+    }
+
+    /// Whether it is the negated form (`not_equals`, `not_in`, `not_glob`, `not_matches`),
+    /// which holds where the field is absent.
+    pub const fn is_negated(self) -> bool {
+        self.spec().negated
+    }
+
+    /// Whether it applies to fields of `kind`.
+    pub fn applies_to(self, kind: FieldKind) -> bool {
+        self.spec().applies.to(kind)
+    }
+
+    /// Its argument, as the language reference's table writes it.
+    pub const fn argument(self) -> &'static str {
+        self.spec().argument
+    }
+
+    /// When it holds, in a sentence: the editor schema's hover text.
+    pub const fn doc(self) -> &'static str {
+        self.spec().doc
+    }
+
+    /// The operators a field of `kind` takes, for the help of a diagnostic; negated forms are
+    /// named once for all.
+    pub fn help_for(kind: FieldKind) -> String {
+        let applies: Vec<OperatorName> = Self::ALL
+            .into_iter()
+            .filter(|op| op.applies_to(kind))
+            .collect();
+        let names: Vec<String> = applies
+            .iter()
+            .filter(|op| !op.is_negated())
+            .map(|op| format!("`{op}`"))
+            .collect();
+        let negated = match applies.iter().any(|op| op.is_negated()) {
+            true => " and their `not_` forms",
+            false => "",
+        };
+        let members = match kind {
+            FieldKind::Object => "; name its members as `OutputUrl.S3OutputUrl`",
+            _ => "",
+        };
+        format!(
+            "a field that is {} takes {}{negated}{members}",
+            kind.noun(),
+            names.join(", ")
+        )
+    }
+}
+
+impl fmt::Display for OperatorName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A compiled operator with its argument, ready to judge one field of a record.
 #[derive(Debug, Clone)]
@@ -68,54 +366,56 @@ pub(crate) enum Operator {
 }
 
 impl Operator {
-    /// Compiles operator `name` with argument `arg` for `field`; reports problems to `cx`.
+    /// Compiles the operator named by `key` with argument `arg` for `field`.
     pub(crate) fn compile(
         cx: &mut Compiler<'_>,
-        name: &marked_yaml::types::MarkedScalarNode,
+        key: &MarkedScalarNode,
         arg: &Node,
         field: Field,
-    ) -> Option<Operator> {
-        let name_str = name.as_str();
-        let Some(&op) = NAMES.iter().find(|n| **n == name_str) else {
-            cx.error_at_key(
-                name,
-                crate::LoadError::UnknownOperator {
-                    name: name_str.to_owned(),
-                    suggestion: crate::diagnostic::closest(name_str, NAMES.iter().copied()),
-                },
-            );
-            return None;
+    ) -> Compiles<Operator> {
+        let written = key.as_str();
+        let Some(name) = OperatorName::from_name(written) else {
+            let names = OperatorName::ALL.map(OperatorName::name);
+            let problem = CompileError::UnknownOperator {
+                name: written.to_owned(),
+                suggestion: closest(written, names),
+            };
+            return Err(cx.error_at_key(key, problem));
         };
-        if !applies(op, field.kind()) {
-            cx.error_at_key(
-                name,
-                crate::LoadError::OperatorOnWrongType {
-                    operator: op,
-                    field: field.name(),
-                    kind: field.kind().noun(),
-                    help: wrong_type_help(field.kind()),
-                },
-            );
-            return None;
+        if !name.applies_to(field.kind()) {
+            let problem = CompileError::OperatorOnWrongType {
+                operator: name,
+                field: field.name(),
+                kind: field.kind(),
+            };
+            return Err(cx.error_at_key(key, problem));
         }
-        match op {
-            "exists" => cx.boolean(arg, op).map(Operator::Exists),
-            "present" => cx.boolean(arg, op).map(Operator::Present),
-            "type" => presence::compile_type(cx, arg),
-            "equals" | "not_equals" | "in" | "not_in" => {
-                Membership::compile(cx, op, arg, field).map(Operator::Membership)
+        use OperatorName as Op;
+        Ok(match name {
+            Op::Exists => Operator::Exists(cx.boolean(arg, name)?),
+            Op::Present => Operator::Present(cx.boolean(arg, name)?),
+            Op::Type => Operator::Type(presence::compile_type(cx, arg)?),
+            Op::Equals | Op::NotEquals | Op::In | Op::NotIn => {
+                Operator::Membership(Membership::compile(cx, name, arg, field)?)
             }
-            "glob" | "not_glob" => Globs::compile(cx, op, arg).map(Operator::Glob),
-            "matches" | "not_matches" => Pattern::compile(cx, op, arg).map(Operator::Pattern),
-            "min_length" | "max_length" => cx.integer(arg, op).map(|bound| Operator::Length {
-                bound,
-                max: op == "max_length",
-            }),
-            "lt" | "lte" | "gt" | "gte" => Comparison::compile(cx, op, arg).map(Operator::Compare),
-            "before" | "after" => TimeBound::compile(cx, op, arg).map(Operator::Time),
-            "during" => Window::compile(cx, arg).map(Operator::During),
-            _ => None,
-        }
+            Op::Glob | Op::NotGlob => Operator::Glob(Globs::compile(cx, name, arg)?),
+            Op::Matches | Op::NotMatches => Operator::Pattern(Pattern::compile(cx, name, arg)?),
+            Op::MinLength => Operator::Length {
+                bound: cx.integer(arg, name)?,
+                max: false,
+            },
+            Op::MaxLength => Operator::Length {
+                bound: cx.integer(arg, name)?,
+                max: true,
+            },
+            Op::Lt => Operator::Compare(Comparison::compile(cx, name, Order::Lt, arg)?),
+            Op::Lte => Operator::Compare(Comparison::compile(cx, name, Order::Lte, arg)?),
+            Op::Gt => Operator::Compare(Comparison::compile(cx, name, Order::Gt, arg)?),
+            Op::Gte => Operator::Compare(Comparison::compile(cx, name, Order::Gte, arg)?),
+            Op::Before => Operator::Time(TimeBound::compile(cx, name, false, arg)?),
+            Op::After => Operator::Time(TimeBound::compile(cx, name, true, arg)?),
+            Op::During => Operator::During(Window::compile(cx, arg)?),
+        })
     }
 
     /// Whether the operator holds for `field` of `session`.
@@ -196,34 +496,65 @@ fn reason<T>(read: Read<T>) -> Option<String> {
     }
 }
 
-/// Whether an operator applies to fields of a kind (the editor schema offers the same).
-pub(crate) fn applies(operator: &str, kind: FieldKind) -> bool {
-    match operator {
-        "exists" | "present" | "type" => true,
-        "equals" | "not_equals" | "in" | "not_in" => kind != FieldKind::Object,
-        "glob" | "not_glob" | "matches" | "not_matches" | "min_length" | "max_length" => {
-            kind.is_textual()
-        }
-        "lt" | "lte" | "gt" | "gte" => kind.is_numeric(),
-        "before" | "after" | "during" => kind == FieldKind::Timestamp,
-        _ => false,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn wrong_type_help(kind: FieldKind) -> &'static str {
-    match kind {
-        FieldKind::Text => {
-            "string fields take `equals`, `in`, `glob`, `matches`, `min_length`, `max_length`, `exists`, `present`, `type`"
+    #[test]
+    fn every_operator_resolves_from_its_own_name() {
+        for op in OperatorName::ALL {
+            assert_eq!(OperatorName::from_name(op.name()), Some(op));
+            assert_eq!(op.is_negated(), op.name().starts_with("not_"), "{op}");
         }
-        FieldKind::Timestamp => {
-            "timestamp fields take `before`, `after`, `during`, `equals`, `in`, `exists`, `type`"
+        assert_eq!(OperatorName::from_name("Equals"), None);
+    }
+
+    #[test]
+    fn the_help_lists_what_applies_to_the_kind() {
+        assert_eq!(
+            OperatorName::help_for(FieldKind::Object),
+            "a field that is an object takes `exists`, `present`, `type`; name its members as `OutputUrl.S3OutputUrl`"
+        );
+        let timestamp = OperatorName::help_for(FieldKind::Timestamp);
+        for op in [
+            "`before`",
+            "`after`",
+            "`during`",
+            "`equals`",
+            "`type`",
+            "`present`",
+        ] {
+            assert!(timestamp.contains(op), "{timestamp}");
         }
-        FieldKind::Minutes => "`MaxSessionDuration` takes numeric and string operators",
-        FieldKind::Number => {
-            "number fields take `lt`, `lte`, `gt`, `gte`, `equals`, `in`, `exists`"
+        assert!(!timestamp.contains("`glob`"), "{timestamp}");
+    }
+
+    #[test]
+    fn the_language_reference_table_lists_every_operator_with_its_argument() {
+        let reference = include_str!("../docs/policy-language.md");
+        let table = reference
+            .lines()
+            .skip_while(|line| !line.starts_with("| operator | argument |"))
+            .skip(2)
+            .take_while(|line| line.starts_with('|'));
+        let mut listed = Vec::new();
+        for row in table {
+            let cells: Vec<&str> = row
+                .split(" | ")
+                .map(|c| c.trim_matches(['|', ' ']))
+                .collect();
+            let (names, argument) = (cells[0], cells[1]);
+            for name in names.split(", ") {
+                let op = OperatorName::from_name(name.trim_matches('`')).unwrap_or_else(|| {
+                    panic!("the reference lists `{name}`, which is no operator")
+                });
+                assert_eq!(op.argument(), argument, "{op}");
+                listed.push(op);
+            }
         }
-        FieldKind::Object => {
-            "`OutputUrl` takes `exists`, `present` and `type`; name its members as `OutputUrl.S3OutputUrl`"
-        }
+        listed.sort();
+        let mut all = OperatorName::ALL.to_vec();
+        all.sort();
+        assert_eq!(listed, all);
     }
 }

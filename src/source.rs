@@ -2,10 +2,47 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::LoadError;
 use crate::builtin;
 use crate::compile::MAX_POLICY_BYTES;
 use crate::diagnostic::{Diagnostic, Level};
+
+/// A policy source that cannot be had: a file that cannot be read, one too large to be a
+/// policy, or an embedded pack that does not exist.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    #[error("cannot read `{path}`: {message}")]
+    Io { path: String, message: String },
+    #[error("policy file `{path}` is {size} bytes, more than the limit of {limit}")]
+    PolicyTooLarge {
+        path: String,
+        size: u64,
+        limit: usize,
+    },
+    #[error("no embedded policy pack is named `{name}`")]
+    UnknownBuiltin {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+}
+
+impl SourceError {
+    /// The fix, or the closest valid name, when there is one.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Self::Io { .. } => None,
+            Self::PolicyTooLarge { .. } => Some("split the policies into several files".to_owned()),
+            Self::UnknownBuiltin { suggestion, .. } => suggestion
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| {
+                    Some(format!(
+                        "the embedded packs are {}",
+                        crate::compile::list(builtin::NAMES)
+                    ))
+                }),
+        }
+    }
+}
 
 /// One policy file's text and the name diagnostics give it.
 #[derive(Debug, Clone)]
@@ -45,10 +82,11 @@ impl SourceMap {
         let io_error = |path: &Path, error: std::io::Error| Diagnostic {
             level: Level::Error,
             location: None,
-            problem: LoadError::Io {
+            problem: SourceError::Io {
                 path: path.display().to_string(),
                 message: error.to_string(),
-            },
+            }
+            .into(),
         };
         let metadata = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
         let files = if metadata.is_dir() {
@@ -67,11 +105,12 @@ impl SourceMap {
                 return Err(Diagnostic {
                     level: Level::Error,
                     location: None,
-                    problem: LoadError::PolicyTooLarge {
+                    problem: SourceError::PolicyTooLarge {
                         path: file.display().to_string(),
                         size,
                         limit: MAX_POLICY_BYTES,
-                    },
+                    }
+                    .into(),
                 });
             }
             let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, e))?;
@@ -89,11 +128,11 @@ impl SourceMap {
         let text = builtin::text(name).ok_or_else(|| Diagnostic {
             level: Level::Error,
             location: None,
-            problem: LoadError::UnknownBuiltin {
+            problem: SourceError::UnknownBuiltin {
                 name: name.to_owned(),
-                suggestion: crate::diagnostic::closest(name, builtin::NAMES.iter().copied())
-                    .map(str::to_owned),
-            },
+                suggestion: crate::diagnostic::closest(name, builtin::NAMES.iter().copied()),
+            }
+            .into(),
         })?;
         self.add(format!("<builtin>/{name}.yaml"), text);
         Ok(())

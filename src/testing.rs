@@ -6,16 +6,52 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::compile;
 use crate::diagnostic::{Diagnostic, Level, closest};
 use crate::model::{ParsedRecord, Session, Timestamp, parse_record};
 use crate::policy::{CompiledPolicySet, Decision};
 use crate::source::{SourceMap, is_test_file};
-use crate::{LoadError, compile};
 
 mod file;
 mod yaml;
 
 pub use file::{Located, SessionDoc, TestDoc, TestFile, read as read_test_file};
+
+/// A problem in a test file, or in finding one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TestFileError {
+    #[error("cannot read `{path}`: {message}")]
+    Io { path: String, message: String },
+    #[error("invalid test file: {message}")]
+    Invalid { message: String },
+    #[error("test expects unknown rule `{id}`")]
+    UnknownExpectedRule {
+        id: String,
+        suggestion: Option<String>,
+    },
+    #[error("`{text}` is not an RFC 3339 timestamp or a date")]
+    InvalidNow { text: String },
+    #[error("cannot read the session of test `{test}`: {message}")]
+    InvalidSession { test: String, message: String },
+}
+
+impl TestFileError {
+    /// The fix, or the closest valid name, when there is one.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Self::UnknownExpectedRule { suggestion, .. } => suggestion
+                .as_ref()
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| Some("expectations name rules as `policy/rule`".to_owned())),
+            Self::InvalidNow { .. } => Some(
+                "write e.g. `2026-12-31T18:00:00Z`, `2026-12-31T19:00:00+01:00` or `2026-12-31`"
+                    .to_owned(),
+            ),
+            Self::Io { .. } | Self::Invalid { .. } | Self::InvalidSession { .. } => None,
+        }
+    }
+}
 
 /// An expected violation: its `policy/rule` id, and optionally what it must say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -162,7 +198,7 @@ pub fn load_suites(
     let mut files = Vec::new();
     for path in paths {
         if let Err(error) = collect_test_files(path, &mut files) {
-            let problem = LoadError::Io {
+            let problem = TestFileError::Io {
                 path: path.display().to_string(),
                 message: error.to_string(),
             };
@@ -171,7 +207,7 @@ pub fn load_suites(
                 vec![Diagnostic {
                     level: Level::Error,
                     location: None,
-                    problem,
+                    problem: problem.into(),
                 }],
             ));
         }
@@ -217,14 +253,14 @@ fn load_suite(
         let text = match std::fs::read_to_string(file) {
             Ok(text) => text,
             Err(error) => {
-                let problem = LoadError::Io {
+                let problem = TestFileError::Io {
                     path: file.display().to_string(),
                     message: error.to_string(),
                 };
                 diagnostics.push(Diagnostic {
                     level: Level::Error,
                     location: None,
-                    problem,
+                    problem: problem.into(),
                 });
                 continue;
             }
@@ -254,10 +290,10 @@ fn load_tests(
     tests: &mut Vec<TestCase>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let error = |location, problem| Diagnostic {
+    let error = |location, problem: TestFileError| Diagnostic {
         level: Level::Error,
         location,
-        problem,
+        problem: problem.into(),
     };
     let document = match read_test_file(source, text) {
         Ok(document) => document,
@@ -280,7 +316,7 @@ fn load_tests(
                 if !rule_ids.contains(&entry.value.rule) {
                     diagnostics.push(error(
                         entry.at,
-                        LoadError::UnknownExpectedRule {
+                        TestFileError::UnknownExpectedRule {
                             suggestion: closest(
                                 &entry.value.rule,
                                 rule_ids.iter().map(String::as_str),
@@ -302,10 +338,7 @@ fn load_tests(
             Some(now) => match Timestamp::parse_instant_or_date(&now.value) {
                 Ok(instant) => Some(instant),
                 Err(_) => {
-                    diagnostics.push(error(
-                        now.at,
-                        LoadError::InvalidTimestamp { text: now.value },
-                    ));
+                    diagnostics.push(error(now.at, TestFileError::InvalidNow { text: now.value }));
                     ok = false;
                     None
                 }
@@ -316,7 +349,7 @@ fn load_tests(
             Err(message) => {
                 diagnostics.push(error(
                     test.session.at,
-                    LoadError::InvalidTestSession {
+                    TestFileError::InvalidSession {
                         test: test.name.value.clone(),
                         message,
                     },

@@ -11,8 +11,8 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 
-use super::{Compiler, LoadError};
-use crate::diagnostic::{Level, closest};
+use super::{CompileError, Compiler};
+use crate::diagnostic::closest;
 use crate::model::{Field, FieldKind};
 
 /// `AccessType`'s valid values, as the API reference lists them.
@@ -78,14 +78,14 @@ impl Compiler<'_> {
             let allowed = api_values(value.field).unwrap_or(&[]);
             let suggestion = suggest(&text, allowed);
             let problem = if gate && truth == Truth::Never && value.decisive {
-                LoadError::WhenNeverHolds {
+                CompileError::WhenNeverHolds {
                     field,
                     value: text,
                     allowed,
                     suggestion,
                 }
             } else {
-                LoadError::ValueNeverGiven {
+                CompileError::ValueNeverGiven {
                     field,
                     value: text,
                     allowed,
@@ -93,7 +93,7 @@ impl Compiler<'_> {
                 }
             };
             let location = self.scalar_location(value.node);
-            self.push(Level::Warning, location, problem);
+            self.warn_at_location(location, problem);
         }
     }
 
@@ -114,10 +114,9 @@ impl Compiler<'_> {
                 && let Some(first) = simple.items.first()
             {
                 let location = self.scalar_location(first);
-                self.push(
-                    Level::Warning,
+                self.warn_at_location(
                     location,
-                    LoadError::UnreachableCase {
+                    CompileError::UnreachableCase {
                         field: simple.field.name(),
                         covered_by: lines,
                     },
@@ -427,7 +426,7 @@ fn glob_covers(earlier: &str, later: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Diagnostic;
+    use crate::diagnostic::{Diagnostic, Level, Problem};
     use crate::{SourceMap, Timestamp, compile};
 
     fn warnings(policy: &str) -> Vec<Diagnostic> {
@@ -468,10 +467,10 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
             found[0].problem,
-            LoadError::UnreachableCase {
+            Problem::Compile(CompileError::UnreachableCase {
                 field: "Target",
                 covered_by: vec![5]
-            }
+            })
         );
         let at = found[0].location.unwrap();
         assert_eq!((at.line, at.column, at.length), (7, 33, 10));
@@ -489,10 +488,10 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
             found[0].problem,
-            LoadError::UnreachableCase {
+            Problem::Compile(CompileError::UnreachableCase {
                 field: "DocumentName",
                 covered_by: vec![5, 7]
-            }
+            })
         );
     }
 
@@ -546,11 +545,11 @@ mod tests {
         let found = warnings(
             "policy: p\nrules:\n  - id: r\n    when: { any: [{ Status: Active }, { not: { Status: { not_in: [Running] } } }] }\n    require: { Reason: { present: true } }\nexceptions:\n  - id: e\n    when: { AccessType: [Jit, JIT] }\n    reason: test\n    expires: 2999-01-01\n",
         );
-        let problems: Vec<&LoadError> = found.iter().map(|d| &d.problem).collect();
+        let problems: Vec<&Problem> = found.iter().map(|d| &d.problem).collect();
         assert!(
             problems
                 .iter()
-                .all(|p| matches!(p, LoadError::WhenNeverHolds { .. })),
+                .all(|p| matches!(p, Problem::Compile(CompileError::WhenNeverHolds { .. }))),
             "{problems:?}"
         );
         assert_eq!(problems.len(), 4);

@@ -2,29 +2,28 @@
 
 use marked_yaml::Node;
 
-use super::{Compiler, LoadError};
+use super::{CompileError, Compiler, Compiles, Failures};
 use crate::condition::Condition;
 use crate::diagnostic::closest;
 use crate::model::{Field, FieldKind};
-use crate::operator::{Membership, Operator};
+use crate::operator::{Membership, Operator, OperatorName};
 
 const COMBINATORS: &[&str] = &["all", "any", "not"];
 
 impl Compiler<'_> {
-    /// Compiles a condition mapping; `None` if it had errors (all of them reported).
-    pub(crate) fn condition(&mut self, node: &Node, what: &str) -> Option<Condition> {
+    /// Compiles a condition mapping; every problem of it is reported.
+    pub(crate) fn condition(&mut self, node: &Node, what: &str) -> Compiles<Condition> {
         let map = self.mapping(node, what)?;
         if map.is_empty() {
-            self.error_at(
+            return Err(self.error_at(
                 node,
-                LoadError::Empty {
+                CompileError::Empty {
                     what: "a condition",
                 },
-            );
-            return None;
+            ));
         }
         let mut entries = Vec::new();
-        let mut ok = true;
+        let mut failures = Failures::default();
         for (key, value) in map.iter() {
             let entry = match key.as_str() {
                 combinator @ ("all" | "any") => self.combination(combinator, value),
@@ -38,52 +37,47 @@ impl Compiler<'_> {
                             .iter()
                             .map(|f| f.name())
                             .chain(COMBINATORS.iter().copied());
-                        self.error_at_key(
+                        Err(self.error_at_key(
                             key,
-                            LoadError::UnknownField {
+                            CompileError::UnknownField {
                                 name: name.to_owned(),
                                 suggestion: closest(name, names),
                             },
-                        );
-                        None
+                        ))
                     }
                 },
             };
-            match entry {
-                Some(condition) => entries.push(condition),
-                None => ok = false,
+            if let Some(condition) = failures.note(entry) {
+                entries.push(condition);
             }
         }
-        if !ok {
-            return None;
-        }
-        Some(if entries.len() == 1 {
-            entries.remove(0)
-        } else {
-            Condition::All(entries)
+        failures.finish(|| {
+            if entries.len() == 1 {
+                entries.remove(0)
+            } else {
+                Condition::All(entries)
+            }
         })
     }
 
-    fn combination(&mut self, combinator: &str, value: &Node) -> Option<Condition> {
+    fn combination(&mut self, combinator: &str, value: &Node) -> Compiles<Condition> {
         let list = self.sequence(value, &format!("`{combinator}`"))?;
         if list.is_empty() {
-            self.error_at(
+            return Err(self.error_at(
                 value,
-                LoadError::Empty {
+                CompileError::Empty {
                     what: "a list of conditions",
                 },
-            );
-            return None;
+            ));
         }
         let mut conditions = Vec::new();
-        let mut ok = true;
+        let mut failures = Failures::default();
         for item in list.iter() {
-            match self.condition(item, "a condition") {
-                Some(c) => conditions.push(c),
-                None => ok = false,
+            if let Some(condition) = failures.note(self.condition(item, "a condition")) {
+                conditions.push(condition);
             }
         }
-        ok.then(|| {
+        failures.finish(|| {
             if combinator == "all" {
                 Condition::All(conditions)
             } else {
@@ -93,59 +87,52 @@ impl Compiler<'_> {
     }
 
     /// `Field: scalar` (equals), `Field: [..]` (in), or `Field: { op: arg, .. }` (every op holds).
-    fn field_condition(&mut self, field: Field, value: &Node) -> Option<Condition> {
+    fn field_condition(&mut self, field: Field, value: &Node) -> Compiles<Condition> {
+        let check = |set| Condition::Check {
+            field,
+            operator: Operator::Membership(set),
+        };
         match value {
-            Node::Scalar(_) | Node::Sequence(_) if field.kind() == FieldKind::Object => {
-                self.error_at(value, LoadError::OperatorOnWrongType {
-                    operator: "equals",
-                    field: field.name(),
-                    kind: field.kind().noun(),
-                    help: "`OutputUrl` takes `exists`, `present` and `type`; name its members as `OutputUrl.S3OutputUrl`",
-                });
-                None
-            }
+            Node::Scalar(_) | Node::Sequence(_) if field.kind() == FieldKind::Object => Err(self
+                .error_at(
+                    value,
+                    CompileError::OperatorOnWrongType {
+                        operator: OperatorName::Equals,
+                        field: field.name(),
+                        kind: field.kind(),
+                    },
+                )),
             Node::Scalar(_) => {
-                Membership::from_items(self, "equals", value, &[value], field).map(|set| {
-                    Condition::Check {
-                        field,
-                        operator: Operator::Membership(set),
-                    }
-                })
+                Membership::from_items(self, OperatorName::Equals, value, &[value], field)
+                    .map(check)
             }
             Node::Sequence(list) => {
                 let items: Vec<&Node> = list.iter().collect();
-                Membership::from_items(self, "in", value, &items, field).map(|set| {
-                    Condition::Check {
-                        field,
-                        operator: Operator::Membership(set),
-                    }
-                })
+                Membership::from_items(self, OperatorName::In, value, &items, field).map(check)
             }
             Node::Mapping(map) => {
                 if map.is_empty() {
-                    self.error_at(
+                    return Err(self.error_at(
                         value,
-                        LoadError::Empty {
+                        CompileError::Empty {
                             what: "an operator mapping",
                         },
-                    );
-                    return None;
+                    ));
                 }
                 let mut checks = Vec::new();
-                let mut ok = true;
+                let mut failures = Failures::default();
                 for (name, arg) in map.iter() {
-                    match Operator::compile(self, name, arg, field) {
-                        Some(operator) => checks.push(Condition::Check { field, operator }),
-                        None => ok = false,
+                    if let Some(operator) = failures.note(Operator::compile(self, name, arg, field))
+                    {
+                        checks.push(Condition::Check { field, operator });
                     }
                 }
-                if !ok {
-                    return None;
-                }
-                Some(if checks.len() == 1 {
-                    checks.remove(0)
-                } else {
-                    Condition::All(checks)
+                failures.finish(|| {
+                    if checks.len() == 1 {
+                        checks.remove(0)
+                    } else {
+                        Condition::All(checks)
+                    }
                 })
             }
         }

@@ -1,30 +1,22 @@
-//! Every problem loading a policy set can find, with the help that goes with each.
+//! Every problem compiling a policy set can find, with the help that goes with each.
 
-/// A problem in a policy set, found before any record is evaluated.
+use crate::model::FieldKind;
+use crate::operator::OperatorName;
+
+/// A problem in a policy's text, found while compiling it, before any record is evaluated.
 ///
-/// Messages are one lowercase line with user values in backticks; the fix is in [`LoadError::help`].
+/// Messages are one lowercase line with user values in backticks; the fix is in
+/// [`CompileError::help`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum LoadError {
-    #[error("cannot read `{path}`: {message}")]
-    Io { path: String, message: String },
-    #[error("policy file `{path}` is {size} bytes, more than the limit of {limit}")]
-    PolicyTooLarge {
-        path: String,
-        size: u64,
-        limit: usize,
-    },
+#[non_exhaustive]
+pub enum CompileError {
     #[error("{count} rules in one policy, more than the limit of {limit}")]
     TooManyRules { count: usize, limit: usize },
     #[error("{count} patterns in one `{operator}`, more than the limit of {limit}")]
     TooManyGlobs {
-        operator: &'static str,
+        operator: OperatorName,
         count: usize,
         limit: usize,
-    },
-    #[error("no embedded policy pack is named `{name}`")]
-    UnknownBuiltin {
-        name: String,
-        suggestion: Option<String>,
     },
     #[error("invalid YAML: {message}")]
     Yaml { message: String },
@@ -80,16 +72,15 @@ pub enum LoadError {
         name: String,
         suggestion: Option<&'static str>,
     },
-    #[error("`{operator}` does not apply to `{field}`, which is {kind}")]
+    #[error("`{operator}` does not apply to `{field}`, which is {}", kind.noun())]
     OperatorOnWrongType {
-        operator: &'static str,
+        operator: OperatorName,
         field: &'static str,
-        kind: &'static str,
-        help: &'static str,
+        kind: FieldKind,
     },
     #[error("`{operator}` needs {expected}, found {found}")]
     InvalidArgument {
-        operator: &'static str,
+        operator: OperatorName,
         expected: &'static str,
         found: String,
     },
@@ -118,15 +109,8 @@ pub enum LoadError {
         policy: String,
         suggestion: Option<String>,
     },
-    #[error("invalid test file: {message}")]
-    InvalidTestFile { message: String },
-    #[error("test expects unknown rule `{id}`")]
-    UnknownExpectedRule {
-        id: String,
-        suggestion: Option<String>,
-    },
-    #[error("cannot read the session of test `{test}`: {message}")]
-    InvalidTestSession { test: String, message: String },
+    #[error("the text after the first YAML document starts another: a policy file holds one")]
+    SecondDocument,
     #[error("exception `{id}` has no `expires`")]
     ExceptionWithoutExpiry { id: String },
     #[error("exception `{id}` expired on {expires}")]
@@ -158,17 +142,12 @@ pub enum LoadError {
     },
 }
 
-impl LoadError {
+impl CompileError {
     /// The fix, or the closest valid name, when there is one.
     pub fn help(&self) -> Option<String> {
         let did_you_mean = |s: &Option<&'static str>| s.map(|s| format!("did you mean `{s}`?"));
         match self {
-            Self::UnknownBuiltin { suggestion, .. } => suggestion
-                .as_ref()
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some(format!("the embedded packs are {}", list(crate::builtin::NAMES)))),
             Self::YamlAnchor => Some("write the repeated condition out in full".to_owned()),
-            Self::PolicyTooLarge { .. } => Some("split the policies into several files".to_owned()),
             Self::TooManyRules { .. } => Some("split the rules into several policies".to_owned()),
             Self::TooManyGlobs { .. } => {
                 Some("match the common part with one glob (`i-0prod*`), or split the condition".to_owned())
@@ -194,7 +173,8 @@ impl LoadError {
                 Some("use `require` for one condition, or `cases` for a condition per group".to_owned())
             }
             Self::DefaultCaseNotLast => Some("move the case without `when` to the end of `cases`".to_owned()),
-            Self::OperatorOnWrongType { help, .. } => Some((*help).to_owned()),
+            Self::OperatorOnWrongType { kind, .. } => Some(OperatorName::help_for(*kind)),
+            Self::SecondDocument => Some("split the documents into files of their own".to_owned()),
             Self::InvalidTimestamp { .. } => {
                 Some("write e.g. `2026-12-31T18:00:00Z`, `2026-12-31T19:00:00+01:00` or `2026-12-31`".to_owned())
             }
@@ -202,10 +182,6 @@ impl LoadError {
             Self::InvalidOffset { .. } => Some("write `+HH:MM` or `-HH:MM`, e.g. `+01:00`".to_owned()),
             Self::EmptyWindow { .. } => Some("omit `from` and `to` for the whole day".to_owned()),
             Self::UnclosedPlaceholder => Some("close it with `}`, or write `{{` for a literal brace".to_owned()),
-            Self::UnknownExpectedRule { suggestion, .. } => suggestion
-                .as_ref()
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some("expectations name rules as `policy/rule`".to_owned())),
             Self::UnknownExceptionRule { suggestion, .. } => suggestion.as_ref().map(|s| format!("did you mean `{s}`?")),
             Self::ExceptionWithoutExpiry { .. } => {
                 Some("add `expires: YYYY-MM-DD` so the waiver ends on its own".to_owned())
@@ -224,12 +200,12 @@ impl LoadError {
                     None => values,
                 })
             }
-            Self::Empty { .. } | Self::MissingKey { .. } | Self::WrongShape { .. } | Self::InvalidArgument { .. } | Self::InvalidRegex { .. } | Self::InvalidGlob { .. } | Self::Io { .. } | Self::Yaml { .. } | Self::InvalidTestFile { .. } | Self::InvalidTestSession { .. } => None,
+            Self::Empty { .. } | Self::MissingKey { .. } | Self::WrongShape { .. } | Self::InvalidArgument { .. } | Self::InvalidRegex { .. } | Self::InvalidGlob { .. } | Self::Yaml { .. } => None,
         }
     }
 }
 
-fn list(items: &[&str]) -> String {
+pub(crate) fn list(items: &[&str]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     quoted.join(", ")
 }

@@ -3,8 +3,8 @@
 
 use marked_yaml::Node;
 
-use crate::LoadError;
-use crate::compile::Compiler;
+use super::OperatorName;
+use crate::compile::{CompileError, Compiler, Compiles};
 use crate::model::{Field, FieldKind, Read, Session, Timestamp};
 
 /// What the record's value is compared with.
@@ -17,31 +17,32 @@ pub(crate) enum Operand<T> {
 /// Reads `{ field: Name }` and resolves the name, requiring a field of the kind `wanted` accepts.
 fn field_operand(
     cx: &mut Compiler<'_>,
-    op: &'static str,
+    op: OperatorName,
     arg: &Node,
     wanted: fn(FieldKind) -> bool,
     noun: &'static str,
-) -> Option<Field> {
+) -> Compiles<Field> {
     let map = cx.mapping(arg, &format!("the argument of `{op}`"))?;
-    cx.check_keys(map, &["field"], "a field reference");
+    let keys = cx.check_keys(map, &["field"], "a field reference");
     let node = cx.required(map, "field", "a field reference")?;
     let field = cx.field(node)?;
+    keys?;
     if !wanted(field.kind()) {
-        cx.error_at(
+        return Err(cx.error_at(
             node,
-            LoadError::InvalidArgument {
+            CompileError::InvalidArgument {
                 operator: op,
                 expected: noun,
                 found: format!("`{field}`, which is {}", field.kind().noun()),
             },
-        );
-        return None;
+        ));
     }
-    Some(field)
+    Ok(field)
 }
 
+/// Which way a numeric comparison goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Order {
+pub(crate) enum Order {
     Lt,
     Lte,
     Gt,
@@ -56,13 +57,12 @@ pub(crate) struct Comparison {
 }
 
 impl Comparison {
-    pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
-        let order = match op {
-            "lt" => Order::Lt,
-            "lte" => Order::Lte,
-            "gt" => Order::Gt,
-            _ => Order::Gte,
-        };
+    pub(super) fn compile(
+        cx: &mut Compiler<'_>,
+        op: OperatorName,
+        order: Order,
+        arg: &Node,
+    ) -> Compiles<Self> {
         let rhs = match arg {
             Node::Mapping(_) => Operand::Field(field_operand(
                 cx,
@@ -73,7 +73,7 @@ impl Comparison {
             )?),
             _ => Operand::Value(cx.number(arg, op)?),
         };
-        Some(Self { order, rhs })
+        Ok(Self { order, rhs })
     }
 
     fn rhs(&self, session: &Session<'_>, now: Timestamp) -> Read<f64> {
@@ -135,7 +135,12 @@ pub(crate) struct TimeBound {
 }
 
 impl TimeBound {
-    pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
+    pub(super) fn compile(
+        cx: &mut Compiler<'_>,
+        op: OperatorName,
+        after: bool,
+        arg: &Node,
+    ) -> Compiles<Self> {
         let rhs = match arg {
             Node::Mapping(_) => Operand::Field(field_operand(
                 cx,
@@ -149,21 +154,17 @@ impl TimeBound {
                 match Timestamp::parse_instant_or_date(text) {
                     Ok(instant) => Operand::Value(instant),
                     Err(_) => {
-                        cx.error_at(
+                        return Err(cx.error_at(
                             arg,
-                            LoadError::InvalidTimestamp {
+                            CompileError::InvalidTimestamp {
                                 text: text.to_owned(),
                             },
-                        );
-                        return None;
+                        ));
                     }
                 }
             }
         };
-        Some(Self {
-            after: op == "after",
-            rhs,
-        })
+        Ok(Self { after, rhs })
     }
 
     fn rhs(&self, session: &Session<'_>) -> Read<Timestamp> {

@@ -2,8 +2,7 @@
 
 use marked_yaml::Node;
 
-use crate::LoadError;
-use crate::compile::Compiler;
+use crate::compile::{CompileError, Compiler, Compiles, Failures};
 use crate::model::Timestamp;
 
 /// The day names `during` accepts, Monday first.
@@ -21,93 +20,78 @@ pub(crate) struct Window {
 }
 
 impl Window {
-    pub(super) fn compile(cx: &mut Compiler<'_>, arg: &Node) -> Option<Self> {
+    pub(super) fn compile(cx: &mut Compiler<'_>, arg: &Node) -> Compiles<Self> {
         let map = cx.mapping(arg, "the argument of `during`")?;
-        cx.check_keys(map, &["days", "from", "to", "offset"], "`during`");
-        let mut ok = true;
+        let mut failures = Failures::default();
+        failures.note(cx.check_keys(map, &["days", "from", "to", "offset"], "`during`"));
         let mut days = 0u8;
         let mut day_names = Vec::new();
         if let Some(node) = map.get_node("days") {
-            match cx.sequence(node, "`days`") {
-                Some(list) => {
-                    for day in list.iter() {
-                        let Some(name) = cx.string(day, "a day") else {
-                            ok = false;
-                            continue;
-                        };
-                        match DAYS.iter().position(|d| *d == name) {
-                            Some(index) => {
-                                days |= 1 << index;
-                                day_names.push(name.to_owned());
-                            }
-                            None => {
-                                cx.error_at(
-                                    day,
-                                    LoadError::UnknownValue {
-                                        value: name.to_owned(),
-                                        what: "day",
-                                        allowed: &DAYS,
-                                        suggestion: crate::diagnostic::closest(name, DAYS),
-                                    },
-                                );
-                                ok = false;
-                            }
+            if let Some(list) = failures.note(cx.sequence(node, "`days`")) {
+                for day in list.iter() {
+                    let Some(name) = failures.note(cx.string(day, "a day")) else {
+                        continue;
+                    };
+                    match DAYS.iter().position(|d| *d == name) {
+                        Some(index) => {
+                            days |= 1 << index;
+                            day_names.push(name.to_owned());
                         }
+                        None => failures.add(cx.error_at(
+                            day,
+                            CompileError::UnknownValue {
+                                value: name.to_owned(),
+                                what: "day",
+                                allowed: &DAYS,
+                                suggestion: crate::diagnostic::closest(name, DAYS),
+                            },
+                        )),
                     }
                 }
-                None => ok = false,
             }
         } else {
             days = 0x7f;
         }
         let mut time_of_day = |key: &str, default: i64| match map.get_node(key) {
-            None => Some(default),
+            None => Ok(default),
             Some(node) => {
                 let text = cx.string(node, "a time of day")?;
                 match parse_time_of_day(text) {
-                    Some(seconds) if seconds < SECONDS_PER_DAY || key == "to" => Some(seconds),
-                    _ => {
-                        cx.error_at(
-                            node,
-                            LoadError::InvalidTimeOfDay {
-                                text: text.to_owned(),
-                            },
-                        );
-                        None
-                    }
+                    Some(seconds) if seconds < SECONDS_PER_DAY || key == "to" => Ok(seconds),
+                    _ => Err(cx.error_at(
+                        node,
+                        CompileError::InvalidTimeOfDay {
+                            text: text.to_owned(),
+                        },
+                    )),
                 }
             }
         };
+        // All three are read, and their problems reported, before any of them stops the rest.
         let from = time_of_day("from", 0);
         let to = time_of_day("to", SECONDS_PER_DAY);
         let offset = match map.get_node("offset") {
-            None => Some(0),
-            Some(node) => {
-                let text = cx.string(node, "`offset`")?;
-                let parsed = parse_offset(text);
-                if parsed.is_none() {
+            None => Ok(0),
+            Some(node) => cx.string(node, "`offset`").and_then(|text| {
+                parse_offset(text).ok_or_else(|| {
                     cx.error_at(
                         node,
-                        LoadError::InvalidOffset {
+                        CompileError::InvalidOffset {
                             text: text.to_owned(),
                         },
-                    );
-                }
-                parsed
-            }
+                    )
+                })
+            }),
         };
-        let (Some(from), Some(to), Some(offset)) = (from, to, offset) else {
-            return None;
-        };
+        let (from, to, offset) = (from?, to?, offset?);
         if from == to || (from == 0 && to == 0) {
-            cx.error_at(
+            return Err(cx.error_at(
                 arg,
-                LoadError::EmptyWindow {
+                CompileError::EmptyWindow {
                     from: clock(from),
                     to: clock(to),
                 },
-            );
-            return None;
+            ));
         }
         let days_shown = if days == 0x7f {
             "any day".to_owned()
@@ -122,7 +106,7 @@ impl Window {
             offset.abs() / 3600,
             offset.abs() % 3600 / 60
         );
-        ok.then_some(Self {
+        failures.finish(|| Self {
             days,
             from,
             to,

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use marked_yaml::Node;
 
-use crate::LoadError;
-use crate::compile::Compiler;
+use super::OperatorName;
+use crate::compile::{CompileError, Compiler, Compiles, Failures};
 use crate::model::{Field, FieldKind, Read, Session, Timestamp};
 
 /// Past this many strings a hash set beats a linear scan.
@@ -50,11 +50,11 @@ impl Texts {
 impl Membership {
     pub(super) fn compile(
         cx: &mut Compiler<'_>,
-        op: &'static str,
+        op: OperatorName,
         arg: &Node,
         field: Field,
-    ) -> Option<Self> {
-        let single = matches!(op, "equals" | "not_equals");
+    ) -> Compiles<Self> {
+        let single = matches!(op, OperatorName::Equals | OperatorName::NotEquals);
         let items: Vec<&Node> = match arg {
             Node::Sequence(list) if !single => list.iter().collect(),
             Node::Scalar(_) => vec![arg],
@@ -64,8 +64,7 @@ impl Membership {
                 } else {
                     "a list of scalars"
                 };
-                cx.wrong_shape(arg, &format!("the argument of `{op}`"), expected);
-                return None;
+                return Err(cx.wrong_shape(arg, &format!("the argument of `{op}`"), expected));
             }
         };
         Self::from_items(cx, op, arg, &items, field)
@@ -74,32 +73,30 @@ impl Membership {
     /// Builds the set from the scalars of `Field: scalar` or `Field: [..]` shorthand too.
     pub(crate) fn from_items(
         cx: &mut Compiler<'_>,
-        op: &'static str,
+        op: OperatorName,
         at: &Node,
         items: &[&Node],
         field: Field,
-    ) -> Option<Self> {
+    ) -> Compiles<Self> {
         let mut texts = Vec::new();
         let mut numbers = Vec::new();
         let mut instants = Vec::new();
         let mut shown = Vec::new();
-        let mut ok = true;
+        let mut failures = Failures::default();
         for item in items {
-            let Some(scalar) = cx.scalar(item, &format!("a value of `{op}`")) else {
-                ok = false;
+            let Some(scalar) = failures.note(cx.scalar(item, &format!("a value of `{op}`"))) else {
                 continue;
             };
             let text = scalar.as_str();
             if scalar.may_coerce() && matches!(text, "~" | "null" | "Null" | "NULL") {
-                cx.error_at(
+                failures.add(cx.error_at(
                     item,
-                    LoadError::InvalidArgument {
+                    CompileError::InvalidArgument {
                         operator: op,
                         expected: "a value (write `exists: false` to require an absent field)",
                         found: "null".to_owned(),
                     },
-                );
-                ok = false;
+                ));
                 continue;
             }
             match field.kind() {
@@ -123,52 +120,45 @@ impl Membership {
                         shown.push(text.to_owned());
                         numbers.push(n);
                     }
-                    None => {
-                        cx.error_at(
-                            item,
-                            LoadError::InvalidArgument {
-                                operator: op,
-                                expected: "a number",
-                                found: format!("`{text}`"),
-                            },
-                        );
-                        ok = false;
-                    }
+                    None => failures.add(cx.error_at(
+                        item,
+                        CompileError::InvalidArgument {
+                            operator: op,
+                            expected: "a number",
+                            found: format!("`{text}`"),
+                        },
+                    )),
                 },
                 FieldKind::Timestamp => match Timestamp::parse_instant_or_date(text) {
                     Ok(instant) => {
                         shown.push(instant.to_string());
                         instants.push(instant);
                     }
-                    Err(_) => {
-                        cx.error_at(
-                            item,
-                            LoadError::InvalidTimestamp {
-                                text: text.to_owned(),
-                            },
-                        );
-                        ok = false;
-                    }
+                    Err(_) => failures.add(cx.error_at(
+                        item,
+                        CompileError::InvalidTimestamp {
+                            text: text.to_owned(),
+                        },
+                    )),
                 },
             }
         }
         if items.is_empty() {
-            cx.error_at(
+            failures.add(cx.error_at(
                 at,
-                LoadError::Empty {
+                CompileError::Empty {
                     what: "the list of values",
                 },
-            );
-            ok = false;
+            ));
         }
         let texts = if texts.len() > LINEAR_LIMIT {
             Texts::Many(texts.into_iter().collect())
         } else {
             Texts::Few(texts)
         };
-        let negated = matches!(op, "not_equals" | "not_in");
-        let single = matches!(op, "equals" | "not_equals");
-        ok.then_some(Self {
+        let negated = op.is_negated();
+        let single = matches!(op, OperatorName::Equals | OperatorName::NotEquals);
+        failures.finish(|| Self {
             texts,
             numbers,
             instants,

@@ -5,8 +5,8 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use marked_yaml::Node;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
-use crate::LoadError;
-use crate::compile::{Compiler, MAX_GLOBS_PER_CONDITION};
+use super::OperatorName;
+use crate::compile::{CompileError, Compiler, Compiles, Failures, MAX_GLOBS_PER_CONDITION};
 
 use super::sequence::Sequence;
 
@@ -69,38 +69,36 @@ impl Affix {
 }
 
 impl Globs {
-    pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
+    pub(super) fn compile(cx: &mut Compiler<'_>, op: OperatorName, arg: &Node) -> Compiles<Self> {
         let nodes: Vec<&Node> = match arg {
             Node::Sequence(list) => list.iter().collect(),
             _ => vec![arg],
         };
         if nodes.is_empty() {
-            cx.error_at(
+            return Err(cx.error_at(
                 arg,
-                LoadError::Empty {
+                CompileError::Empty {
                     what: "the list of globs",
                 },
-            );
-            return None;
+            ));
         }
         if nodes.len() > MAX_GLOBS_PER_CONDITION {
-            cx.error_at(
+            return Err(cx.error_at(
                 arg,
-                LoadError::TooManyGlobs {
+                CompileError::TooManyGlobs {
                     operator: op,
                     count: nodes.len(),
                     limit: MAX_GLOBS_PER_CONDITION,
                 },
-            );
-            return None;
+            ));
         }
         let mut regexes = Vec::new();
         let mut globs = GlobSetBuilder::new();
         let mut patterns = Vec::new();
-        let mut ok = true;
+        let mut failures = Failures::default();
         for node in nodes {
-            let Some(pattern) = cx.string(node, &format!("a pattern of `{op}`")) else {
-                ok = false;
+            let Some(pattern) = failures.note(cx.string(node, &format!("a pattern of `{op}`")))
+            else {
                 continue;
             };
             // `*` crosses `/` (targets and ARNs are not paths); `{a,b}` and `[a-z]` as usual.
@@ -114,16 +112,13 @@ impl Globs {
                     globs.add(glob);
                     patterns.push(pattern.to_owned());
                 }
-                Err(error) => {
-                    cx.error_at(
-                        node,
-                        LoadError::InvalidGlob {
-                            pattern: pattern.to_owned(),
-                            error: error.kind().to_string(),
-                        },
-                    );
-                    ok = false;
-                }
+                Err(error) => failures.add(cx.error_at(
+                    node,
+                    CompileError::InvalidGlob {
+                        pattern: pattern.to_owned(),
+                        error: error.kind().to_string(),
+                    },
+                )),
             }
         }
         let affixes: Option<Vec<Affix>> = patterns.iter().map(|p| Affix::of(p)).collect();
@@ -146,19 +141,18 @@ impl Globs {
         let set = match built {
             Ok(set) => set,
             Err(error) => {
-                cx.error_at(
+                return Err(cx.error_at(
                     arg,
-                    LoadError::InvalidGlob {
+                    CompileError::InvalidGlob {
                         pattern: patterns.join(", "),
                         error,
                     },
-                );
-                return None;
+                ));
             }
         };
-        ok.then_some(Self {
+        failures.finish(|| Self {
             set,
-            negated: op == "not_glob",
+            negated: op.is_negated(),
             patterns,
         })
     }
@@ -256,11 +250,11 @@ enum Matcher {
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 impl Pattern {
-    pub(super) fn compile(cx: &mut Compiler<'_>, op: &'static str, arg: &Node) -> Option<Self> {
+    pub(super) fn compile(cx: &mut Compiler<'_>, op: OperatorName, arg: &Node) -> Compiles<Self> {
         let source = cx.string(arg, &format!("the argument of `{op}`"))?;
-        let negated = op == "not_matches";
+        let negated = op.is_negated();
         if let Some(sequence) = Sequence::of(source) {
-            return Some(Self {
+            return Ok(Self {
                 matcher: Matcher::Sequence(sequence),
                 source: source.to_owned(),
                 negated,
@@ -270,7 +264,7 @@ impl Pattern {
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
         {
-            Ok(regex) => Some(Self {
+            Ok(regex) => Ok(Self {
                 matcher: Matcher::Regex(regex),
                 source: source.to_owned(),
                 negated,
@@ -285,14 +279,13 @@ impl Pattern {
                         .to_owned(),
                     other => other.to_string(),
                 };
-                cx.error_at(
+                Err(cx.error_at(
                     arg,
-                    LoadError::InvalidRegex {
+                    CompileError::InvalidRegex {
                         pattern: source.to_owned(),
                         error,
                     },
-                );
-                None
+                ))
             }
         }
     }

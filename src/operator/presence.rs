@@ -2,11 +2,8 @@
 
 use marked_yaml::Node;
 
-use crate::LoadError;
-use crate::compile::Compiler;
+use crate::compile::{CompileError, Compiler, Compiles};
 use crate::model::{Field, JsonType, Read, Session, Timestamp};
-
-use super::Operator;
 
 /// `present`: exists and, if a string, has a non-whitespace character.
 pub(super) fn is_present(field: Field, session: &Session<'_>, now: Timestamp) -> bool {
@@ -17,24 +14,21 @@ pub(super) fn is_present(field: Field, session: &Session<'_>, now: Timestamp) ->
     }
 }
 
-pub(super) fn compile_type(cx: &mut Compiler<'_>, arg: &Node) -> Option<Operator> {
+pub(super) fn compile_type(cx: &mut Compiler<'_>, arg: &Node) -> Compiles<JsonType> {
     let name = cx.string(arg, "`type`")?;
     match JsonType::from_name(name) {
-        Some(t) => Some(Operator::Type(t)),
-        None => {
-            cx.error_at(
-                arg,
-                LoadError::UnknownValue {
-                    value: name.to_owned(),
-                    what: "JSON type",
-                    allowed: &["string", "number", "boolean", "object", "array"],
-                    suggestion: crate::diagnostic::closest(
-                        name,
-                        JsonType::ALL.iter().map(|t| t.name()),
-                    ),
-                },
-            );
-            None
-        }
+        Some(t) => Ok(t),
+        None => Err(cx.error_at(
+            arg,
+            CompileError::UnknownValue {
+                value: name.to_owned(),
+                what: "JSON type",
+                allowed: &["string", "number", "boolean", "object", "array"],
+                suggestion: crate::diagnostic::closest(
+                    name,
+                    JsonType::ALL.iter().map(|t| t.name()),
+                ),
+            },
+        )),
     }
 }

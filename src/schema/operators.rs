@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::model::{Field, FieldKind, JsonType};
-use crate::operator::{self, DAYS};
+use crate::operator::{DAYS, OperatorName};
 
 use super::with_description;
 
@@ -16,9 +16,9 @@ const OFFSET_PATTERN: &str = "^(Z|[+-]((0[0-9]|1[0-7]):[0-5][0-9]|18:00))$";
 /// the schema of the values it is compared with.
 pub(super) fn mapping(kind: FieldKind, value: &Value) -> Value {
     let mut operators = Map::new();
-    for &name in operator::NAMES {
-        if operator::applies(name, kind) {
-            operators.insert(name.to_owned(), operator_schema(name, value));
+    for op in OperatorName::ALL {
+        if op.applies_to(kind) {
+            operators.insert(op.name().to_owned(), operator_schema(op, value));
         }
     }
     json!({
@@ -30,8 +30,9 @@ pub(super) fn mapping(kind: FieldKind, value: &Value) -> Value {
     })
 }
 
-fn operator_schema(name: &str, value: &Value) -> Value {
-    let doc = operator_doc(name);
+fn operator_schema(op: OperatorName, value: &Value) -> Value {
+    use OperatorName as Op;
+    let doc = op.doc();
     let field_ref = |wanted: fn(FieldKind) -> bool, noun: &str| {
         let names: Vec<&str> = Field::ALL
             .iter()
@@ -46,52 +47,52 @@ fn operator_schema(name: &str, value: &Value) -> Value {
             "properties": { "field": { "type": "string", "enum": names, "description": "The field." } },
         })
     };
-    match name {
-        "exists" | "present" => json!({ "type": "boolean", "description": doc }),
-        "type" => {
+    match op {
+        Op::Exists | Op::Present => json!({ "type": "boolean", "description": doc }),
+        Op::Type => {
             let names: Vec<&str> = JsonType::ALL.iter().map(|t| t.name()).collect();
             json!({ "type": "string", "enum": names, "description": doc })
         }
-        "equals" | "not_equals" => with_description(value, doc),
-        "in" | "not_in" => json!({
+        Op::Equals | Op::NotEquals => with_description(value, doc),
+        Op::In | Op::NotIn => json!({
             "description": doc,
             "anyOf": [
                 { "type": "array", "minItems": 1, "items": value },
                 value,
             ],
         }),
-        "glob" | "not_glob" => json!({
+        Op::Glob | Op::NotGlob => json!({
             "description": doc,
             "anyOf": [
                 { "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/glob" } },
                 { "$ref": "#/definitions/glob" },
             ],
         }),
-        "matches" | "not_matches" => json!({
+        Op::Matches | Op::NotMatches => json!({
             "type": "string",
             "format": "regex",
             "description": doc,
         }),
-        "min_length" | "max_length" => json!({
+        Op::MinLength | Op::MaxLength => json!({
             "type": "integer",
             "minimum": 0,
             "description": doc,
         }),
-        "lt" | "lte" | "gt" | "gte" => json!({
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => json!({
             "description": doc,
             "anyOf": [
                 { "type": "number" },
                 field_ref(FieldKind::is_numeric, "a number or a string of minutes"),
             ],
         }),
-        "before" | "after" => json!({
+        Op::Before | Op::After => json!({
             "description": doc,
             "anyOf": [
                 { "$ref": "#/definitions/timestamp" },
                 field_ref(|k| k == FieldKind::Timestamp, "a timestamp"),
             ],
         }),
-        "during" => json!({
+        Op::During => json!({
                 "type": "object",
                 "description": doc,
                 "additionalProperties": false,
@@ -119,43 +120,5 @@ fn operator_schema(name: &str, value: &Value) -> Value {
                     },
                 },
         }),
-        _ => json!({ "description": doc }),
-    }
-}
-
-/// Hover text of each operator.
-pub(super) fn operator_doc(name: &str) -> &'static str {
-    match name {
-        "exists" => {
-            "`true`: the field is not absent (an empty string exists). `false`: it is absent."
-        }
-        "present" => {
-            "`true`: the field exists and, if a string, has a non-whitespace character. `false`: the opposite."
-        }
-        "equals" => {
-            "The field equals the value (case-sensitive for text; numeric or temporal for numbers and timestamps)."
-        }
-        "not_equals" => "The field does not equal the value; true where it is absent.",
-        "in" => "The field is one of the values.",
-        "not_in" => "The field is none of the values; true where it is absent.",
-        "glob" => "The whole value matches a glob (or one of a list).",
-        "not_glob" => "The value matches none of the globs; true where it is absent.",
-        "matches" => {
-            "The regex (Rust `regex` syntax) finds a match anywhere in the value; anchor with `^...$` for a whole match."
-        }
-        "not_matches" => "The regex finds no match; true where the field is absent.",
-        "min_length" => "The value has at least this many Unicode characters.",
-        "max_length" => "The value has at most this many Unicode characters.",
-        "lt" => "Less than a number or `{ field: Name }`.",
-        "lte" => "At most a number or `{ field: Name }`.",
-        "gt" => "Greater than a number or `{ field: Name }`.",
-        "gte" => "At least a number or `{ field: Name }`.",
-        "before" => "Earlier than an RFC 3339 timestamp (or date) or `{ field: Name }`.",
-        "after" => "Later than an RFC 3339 timestamp (or date) or `{ field: Name }`.",
-        "type" => "The record's JSON value has this type.",
-        "during" => {
-            "The instant, seen at `offset`, falls on one of `days`, at or after `from` and before `to`."
-        }
-        _ => "",
     }
 }

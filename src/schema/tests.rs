@@ -6,12 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::operators::operator_doc;
 use super::policy::glob_schema;
 use super::{field_names, policy_schema, test_schema};
 use crate::compile::{CASE_KEYS, DEFAULTS_KEYS, EXCEPTION_KEYS, POLICY_KEYS, RULE_KEYS};
 use crate::model::{Field, JsonType};
-use crate::operator::{self, DAYS};
+use crate::operator::{DAYS, OperatorName};
 use crate::policy::{Action, Severity};
 use crate::{SourceMap, Timestamp, compile};
 
@@ -130,15 +129,15 @@ fn the_schema_lists_what_the_loader_accepts() {
             Some(branches) => branches[2].clone(),
             None => entry.clone(),
         };
-        let expected: BTreeSet<String> = operator::NAMES
-            .iter()
-            .filter(|op| operator::applies(op, field.kind()))
-            .map(|op| (*op).to_owned())
+        let expected: BTreeSet<String> = OperatorName::ALL
+            .into_iter()
+            .filter(|op| op.applies_to(field.kind()))
+            .map(|op| op.name().to_owned())
             .collect();
         assert_eq!(keys(&operators), expected, "{field}");
         used.extend(expected);
     }
-    assert_eq!(used, set(operator::NAMES));
+    assert_eq!(used, set(&OperatorName::ALL.map(OperatorName::name)));
 
     assert_eq!(defs["severity"]["enum"], json!(Severity::NAMES));
     assert_eq!(defs["action"]["enum"], json!(Action::NAMES));
@@ -149,8 +148,8 @@ fn the_schema_lists_what_the_loader_accepts() {
         defs["text-condition"]["anyOf"][2]["properties"]["type"]["enum"],
         json!(types)
     );
-    for &op in operator::NAMES {
-        assert!(!operator_doc(op).is_empty(), "{op} has no doc");
+    for op in OperatorName::ALL {
+        assert!(!op.doc().is_empty(), "{op} has no doc");
     }
 }
 

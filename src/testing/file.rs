@@ -8,8 +8,8 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoaderOptions, Node};
 
 use super::Expected;
+use super::TestFileError;
 use super::yaml::{self, Scalar};
-use crate::LoadError;
 use crate::diagnostic::{Diagnostic, Level, Location};
 use crate::policy::Decision;
 
@@ -76,40 +76,13 @@ pub fn read(source: usize, text: &str) -> Read<TestFile> {
         .prevent_coercion(true);
     let root = marked_yaml::parse_yaml_with_options(source, text, options)
         .map_err(|error| reader.yaml_error(error))?;
-    if let Some(at) = second_document(text, &root) {
+    if let Some(at) = crate::yaml::second_document(text, &root) {
         return Err(reader.error(
             Some(reader.point(at)),
             "a test file holds one YAML document; this starts another",
         ));
     }
     reader.file(&root)
-}
-
-/// Where the text after the first document has more than comments and an end marker (`...`).
-fn second_document(text: &str, root: &Node) -> Option<marked_yaml::Marker> {
-    let end = *root.span().end()?;
-    let start = text
-        .char_indices()
-        .nth(end.character())
-        .map_or(text.len(), |(i, _)| i);
-    let mut rest = text.get(start..)?;
-    // A flow mapping's span ends at its closing brace.
-    if root_is_flow(text, root) {
-        rest = rest.strip_prefix('}').unwrap_or(rest);
-    }
-    let other = rest.lines().any(|line| {
-        let line = line.trim();
-        let line = line.strip_prefix("...").map_or(line, str::trim_start);
-        !(line.is_empty() || line.starts_with('#'))
-    });
-    other.then_some(end)
-}
-
-fn root_is_flow(text: &str, root: &Node) -> bool {
-    root.span()
-        .start()
-        .and_then(|start| text.chars().nth(start.character()))
-        == Some('{')
 }
 
 /// A mapping's entries; an empty plain scalar (`expect:`) stands for an empty mapping.
@@ -367,9 +340,10 @@ impl Reader {
         Box::new(Diagnostic {
             level: Level::Error,
             location: location.map(|at| Location { length: 1, ..at }),
-            problem: LoadError::InvalidTestFile {
+            problem: TestFileError::Invalid {
                 message: message.to_string(),
-            },
+            }
+            .into(),
         })
     }
 

@@ -2,7 +2,7 @@
 //! closest valid name, as people read them and as tools do.
 
 use serde_json::Value;
-use ssm_guard::{Diagnostic, Level, LoadError, SourceMap, compile};
+use ssm_guard::{CompileError, Diagnostic, Level, Problem, SourceMap, compile};
 
 use crate::support::{at, now, run, settings};
 
@@ -136,7 +136,7 @@ fn every_problem_of_a_broken_set_is_reported_in_one_run_at_its_place_with_a_sugg
                 2,
                 "`lt` does not apply to `Target`, which is a string",
                 Some(
-                    "string fields take `equals`, `in`, `glob`, `matches`, `min_length`, `max_length`, `exists`, `present`, `type`"
+                    "a field that is a string takes `exists`, `present`, `equals`, `in`, `glob`, `matches`, `min_length`, `max_length`, `type` and their `not_` forms"
                 )
             ),
             error(
@@ -396,7 +396,10 @@ fn operators_on_fields_of_the_wrong_type_are_errors_with_the_operators_that_appl
         ]
     );
     let help = diagnostics(yaml)[0].help().unwrap();
-    assert!(help.contains("`before`, `after`, `during`"), "{help}");
+    assert_eq!(
+        help,
+        "a field that is a timestamp takes `exists`, `present`, `equals`, `in`, `before`, `after`, `type`, `during` and their `not_` forms"
+    );
 }
 
 #[test]
@@ -462,10 +465,10 @@ fn an_exception_expires_when_its_day_is_over_in_utc() {
     assert_eq!(expired[0].level, Level::Warning);
     assert_eq!(
         expired[0].problem,
-        LoadError::ExpiredException {
+        Problem::Compile(CompileError::ExpiredException {
             id: "e".to_owned(),
             expires: "2026-12-31".to_owned()
-        }
+        })
     );
 }
 
@@ -530,5 +533,106 @@ fn a_duplicate_policy_id_is_reported_even_when_both_files_have_other_problems() 
             ),
             ("b.yaml:4:16".to_owned(), "unknown field `Reasn`".to_owned()),
         ]
+    );
+}
+
+/// A policy whose second rule is `rule` (YAML at the rule's indentation), after a good one.
+fn with_second_rule(rule: &str) -> String {
+    let body: String = rule.lines().map(|line| format!("    {line}\n")).collect();
+    format!(
+        "policy: p\nrules:\n  - id: good\n    require: {{ Reason: x }}\n  - {}",
+        body.trim_start()
+    )
+}
+
+#[test]
+fn every_way_a_rule_fails_to_compile_is_an_error_at_the_rule_and_the_set_does_not_compile() {
+    let broken = [
+        "id: r\nrequire: { Reason: { matchs: x } }",
+        "id: r\nrequire: { Target: { lt: 3 } }",
+        "id: r\nrequire: { Reasn: x }",
+        "id: r\nrequire: { Reason: { exists: maybe } }",
+        "id: r\nrequire: { Reason: { present: 1 } }",
+        "id: r\nrequire: { Reason: { type: text } }",
+        "id: r\nrequire: { Reason: { equals: [a] } }",
+        "id: r\nrequire: { Reason: { in: [] } }",
+        "id: r\nrequire: { Reason: { in: [~] } }",
+        "id: r\nrequire: { Duration: { in: [soon] } }",
+        "id: r\nrequire: { StartDate: { in: [yesterday] } }",
+        "id: r\nrequire: { Reason: { glob: [] } }",
+        "id: r\nrequire: { Reason: { glob: 'a[' } }",
+        "id: r\nrequire: { Reason: { glob: [{ a: 1 }] } }",
+        "id: r\nrequire: { Reason: { matches: '(' } }",
+        "id: r\nrequire: { Reason: { matches: [a] } }",
+        "id: r\nrequire: { Reason: { min_length: -1 } }",
+        "id: r\nrequire: { Reason: { max_length: x } }",
+        "id: r\nrequire: { Duration: { lte: x } }",
+        "id: r\nrequire: { Duration: { lte: { field: Reason } } }",
+        "id: r\nrequire: { Duration: { lte: { field: Nope } } }",
+        "id: r\nrequire: { Duration: { lte: { field: MaxSessionDuration, x: 1 } } }",
+        "id: r\nrequire: { StartDate: { before: soon } }",
+        "id: r\nrequire: { StartDate: { after: { field: Duration } } }",
+        "id: r\nrequire: { StartDate: { during: { days: [mon, funday] } } }",
+        "id: r\nrequire: { StartDate: { during: { from: '25:00' } } }",
+        "id: r\nrequire: { StartDate: { during: { offset: '+99:00' } } }",
+        "id: r\nrequire: { StartDate: { during: { from: '08:00', to: '08:00' } } }",
+        "id: r\nrequire: { StartDate: { during: { days: mon } } }",
+        "id: r\nrequire: { StartDate: { during: { hours: 3 } } }",
+        "id: r\nrequire: { StartDate: { during: [mon] } }",
+        "id: r\nrequire: { OutputUrl: x }",
+        "id: r\nrequire: { Reason: {} }",
+        "id: r\nrequire: {}",
+        "id: r\nrequire: { any: [] }",
+        "id: r\nrequire: { any: x }",
+        "id: r\nrequire: { not: x }",
+        "id: r\nrequire: x",
+        "id: r\nrequire: { Reason: x }\ncases: [{ require: { Reason: x } }]",
+        "id: r",
+        "id: r\nrequir: { Reason: x }",
+        "id: r\ncases: []",
+        "id: r\ncases: [{ require: { Reason: x } }, { when: { Reason: y }, require: { Reason: x } }]",
+        "id: r\ncases: [{ when: { Reason: y } }]",
+        "id: r\ncases: [x]",
+        "id: r\nwhen: { Reasn: x }\nrequire: { Reason: x }",
+        "id: r\nrequire: { Reason: x }\nseverity: hihg",
+        "id: r\nrequire: { Reason: x }\naction: block",
+        "id: r\nrequire: { Reason: x }\nmessage: '{Nope}'",
+        "id: r\nrequire: { Reason: x }\nmessage: 'open {Reason'",
+        "id: r\nrequire: { Reason: x }\nmessage: [x]",
+        "id: r\nrequire: { Reason: x }\ndescription: [x]",
+        "id: r\nrequire: { Reason: x }\ncolour: red",
+        "id: R!\nrequire: { Reason: x }",
+        "require: { Reason: x }",
+        "id: [r]\nrequire: { Reason: x }",
+        "id: good\nrequire: { Reason: x }",
+    ];
+    for rule in broken {
+        let yaml = with_second_rule(rule);
+        let mut sources = SourceMap::new();
+        sources.add("policy.yaml", yaml.as_str());
+        let Err(found) = compile(&sources, now()) else {
+            panic!("compiled without a word:\n{yaml}");
+        };
+        let errors: Vec<&Diagnostic> = found.iter().filter(|d| d.level == Level::Error).collect();
+        assert!(!errors.is_empty(), "{yaml}");
+        assert!(
+            errors
+                .iter()
+                .all(|d| d.location.is_some_and(|at| at.line >= 5)),
+            "an error outside the broken rule:\n{yaml}\n{errors:?}"
+        );
+    }
+}
+
+#[test]
+fn a_second_yaml_document_in_a_policy_file_is_an_error() {
+    let yaml = "policy: p\nrules:\n  - id: r\n    require: { Reason: x }\n---\npolicy: q\nrules:\n  - id: s\n    require: { Reason: y }\n";
+    let found = located(yaml);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("starts another"), "{found:?}");
+    // Comments and an end marker after the document are not another one.
+    assert!(
+        located("policy: p\nrules:\n  - id: r\n    require: { Reason: x }\n...\n# end\n")
+            .is_empty()
     );
 }
