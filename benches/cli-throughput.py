@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
-"""End-to-end throughput of `ssm-guard check --format jsonl` against the typed-parse baseline.
+"""End-to-end throughput of `ssm-guard check` against the hand-written baseline.
 
 Runs, interleaved so that machine load hits them alike:
   - the baseline: `target/release/examples/baseline < FILE` (serde_json into a typed struct with
-    borrowed strings, records counted);
-  - `ssm-guard check -p benches/five-rules.yaml --format jsonl --jobs 1 < FILE`;
-  - the same with `--jobs 2`.
+    borrowed strings, the five rules of benches/five-rules.yaml checked by hand and counted);
+  - `ssm-guard check -p benches/five-rules.yaml --format F --jobs J < FILE` for each format F
+    (default jsonl) and job count J (default 1 and 2).
 Prints, for each, the median and fastest wall time, MiB/s, and the ratio of its throughput to
-the baseline's (median over median). Peak memory is measured with `/usr/bin/time -f %M`
+the baseline's (median over median). Before timing, it checks that ssm-guard's violations per
+rule equal the baseline's. Peak memory is measured with `/usr/bin/time -f %M`
 (benches/README.md): a child forked from Python reports Python's own peak.
 
-    cargo build --release --example baseline --bin ssm-guard
-    cargo run --release --example generate -- 1000000 > /tmp/s1m.jsonl
-    python3 benches/cli-throughput.py /tmp/s1m.jsonl 9
+    cargo build --release --example baseline --example generate --bin ssm-guard
+    target/release/examples/generate 1000000 > /tmp/s1m.jsonl                  # 8% violating
+    target/release/examples/generate 1000000 --violating 61 > /tmp/dense.jsonl  # 61% violating
+    python3 benches/cli-throughput.py /tmp/dense.jsonl 9 --formats jsonl,json,sarif --jobs 1,2
 """
 
+import argparse
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -23,16 +28,18 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
+BASELINE = [os.path.join(RELEASE, "examples", "baseline")]
+RULES = os.path.join(ROOT, "benches", "five-rules.yaml")
 
 
-def check(jobs):
+def check(fmt, jobs):
     return [
         os.path.join(RELEASE, "ssm-guard"),
         "check",
         "-p",
-        os.path.join(ROOT, "benches", "five-rules.yaml"),
+        RULES,
         "--format",
-        "jsonl",
+        fmt,
         "--fail-on",
         "never",
         "--jobs",
@@ -40,36 +47,55 @@ def check(jobs):
     ]
 
 
-COMMANDS = {
-    "baseline (typed parse)": [os.path.join(RELEASE, "examples", "baseline")],
-    "check --jobs 1": check(1),
-    "check --jobs 2": check(2),
-}
-
-
-def run(command, path):
-    """Wall seconds of one run with the file on standard input."""
-    with open(path, "rb") as stdin, open(os.devnull, "wb") as devnull:
+def run(command, path, capture=False):
+    """Wall seconds of one run with the file on standard input (and its output if asked)."""
+    with open(path, "rb") as stdin:
         start = time.perf_counter()
-        status = subprocess.run(command, stdin=stdin, stdout=devnull, check=False).returncode
+        result = subprocess.run(
+            command,
+            stdin=stdin,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+            check=False,
+        )
         elapsed = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"{command[0]} failed with status {status}")
-    return elapsed
+    if result.returncode != 0:
+        sys.exit(f"{command[0]} failed with status {result.returncode}")
+    return elapsed, result.stdout
+
+
+def agree(path):
+    """Holds ssm-guard's violations per rule to the baseline's on the same export."""
+    _, out = run(BASELINE, path, capture=True)
+    expected = {k: int(v) for k, v in re.findall(r"([a-z-]+) (\d+)", out.decode().split(";")[1])}
+    _, report = run(check("json", 2), path, capture=True)
+    summary = json.loads(report)["summary"]
+    found = {r["rule"].split("/")[1]: r["violations"] for r in summary["by_rule"]}
+    if found != expected:
+        sys.exit(f"violations per rule differ: ssm-guard {found}, baseline {expected}")
+    records = summary["records"]
+    total = sum(found.values())
+    print(f"violations per rule agree: {total} in {records} records ({total / records:.2f} a record)")
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    path = sys.argv[1]
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 7
-    size = os.path.getsize(path) / (1 << 20)
-    times = {name: [] for name in COMMANDS}
-    for _ in range(runs):
-        for name, command in COMMANDS.items():
-            times[name].append(run(command, path))
-    base = statistics.median(times["baseline (typed parse)"])
-    print(f"{path}: {size:.0f} MiB, {runs} interleaved runs each")
+    parser = argparse.ArgumentParser(usage=__doc__)
+    parser.add_argument("path")
+    parser.add_argument("runs", nargs="?", type=int, default=7)
+    parser.add_argument("--formats", default="jsonl")
+    parser.add_argument("--jobs", default="1,2")
+    args = parser.parse_args()
+    commands = {"baseline": BASELINE}
+    for fmt in args.formats.split(","):
+        for jobs in args.jobs.split(","):
+            commands[f"check {fmt} --jobs {jobs}"] = check(fmt, int(jobs))
+    agree(args.path)
+    size = os.path.getsize(args.path) / (1 << 20)
+    times = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            times[name].append(run(command, args.path)[0])
+    base = statistics.median(times["baseline"])
+    print(f"{args.path}: {size:.0f} MiB, {args.runs} interleaved runs each")
     for name, samples in times.items():
         median = statistics.median(samples)
         print(

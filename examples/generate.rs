@@ -3,11 +3,17 @@
 //! ```sh
 //! cargo run --release --example generate -- 1000000 > sessions.jsonl
 //! cargo run --release --example generate -- 1000000 --document > sessions.json
+//! cargo run --release --example generate -- 1000000 --violating 61 > dense.jsonl
 //! ```
 //!
 //! Records look like the AWS CLI v2 prints them: ISO-8601 timestamps with a local offset and six
 //! fraction digits, SSO and automation owners, JIT and standard sessions, about 485 bytes each
-//! as JSON Lines. The same count and seed always give the same bytes.
+//! as JSON Lines. The same count, seed and options always give the same bytes.
+//!
+//! Without `--violating`, about one record in twelve breaks one of the five benchmark rules
+//! (`benches/five-rules.yaml`), as where a policy is in force. `--violating P` sets that share
+//! to P percent: each of those records breaks exactly one rule, every other record none, as when
+//! a new policy meets last year's history (`--violating 61` gives 0.61 violations per record).
 
 use std::io::{self, BufWriter, Write};
 
@@ -89,6 +95,18 @@ const OFFSETS: &[&str] = &["-05:00", "-04:00", "+00:00", "+01:00", "+05:30"];
 pub struct Generator {
     rng: Rng,
     targets: Vec<String>,
+    /// The percentage of records that break a rule, when set; otherwise the natural mix.
+    violating: Option<u64>,
+}
+
+/// What a record of a set share of violations breaks.
+#[derive(Debug, Clone, Copy, Default)]
+struct Breaks {
+    reason: bool,
+    cap: bool,
+    document: bool,
+    overrun: bool,
+    owner: bool,
 }
 
 impl Generator {
@@ -106,11 +124,29 @@ impl Generator {
                 _ => format!("i-0{}", rng.hex(16)),
             })
             .collect();
-        Self { rng, targets }
+        Self {
+            rng,
+            targets,
+            violating: None,
+        }
+    }
+
+    /// A generator whose records break a rule in `percent` percent of cases.
+    pub fn with_violating(mut self, percent: u64) -> Self {
+        self.violating = Some(percent.min(100));
+        self
     }
 
     /// One Session as compact JSON.
     pub fn record(&mut self) -> String {
+        match self.violating {
+            Some(percent) => self.record_with_share(percent),
+            None => self.natural_record(),
+        }
+    }
+
+    /// One record of the natural mix, about one in twelve breaking a rule.
+    fn natural_record(&mut self) -> String {
         let rng = &mut self.rng;
         let user = rng.pick(USERS);
         // Most sessions comply, as they do where a policy is in force: about one record in
@@ -198,6 +234,95 @@ impl Generator {
         record.push('}');
         record
     }
+
+    /// One record that breaks a rule with probability `percent`: then one of the five rules,
+    /// otherwise none.
+    fn record_with_share(&mut self, percent: u64) -> String {
+        let rng = &mut self.rng;
+        let mut breaks = Breaks::default();
+        if rng.chance(percent) {
+            match rng.below(5) {
+                0 => breaks.reason = true,
+                1 => breaks.cap = true,
+                2 => breaks.document = true,
+                3 => breaks.overrun = true,
+                _ => breaks.owner = true,
+            }
+        }
+        let user = rng.pick(USERS);
+        let owner = if breaks.owner {
+            format!("arn:aws:iam::210987654321:user/{user}")
+        } else if rng.chance(90) {
+            format!(
+                "arn:aws:sts::210987654321:assumed-role/{}/{user}@example.org",
+                rng.pick(SSO_ROLES)
+            )
+        } else {
+            "arn:aws:sts::210987654321:assumed-role/CiRunner/ci-runner".to_owned()
+        };
+        let jit = breaks.reason || rng.chance(30);
+        let start = 1_767_225_600 + rng.below(365 * 86_400);
+        let target = self
+            .targets
+            .get(rng.below(self.targets.len() as u64) as usize)
+            .cloned()
+            .unwrap_or_default();
+        let limit: u64 = if target.starts_with("mi-") {
+            60
+        } else if target.starts_with("ecs:") {
+            30
+        } else {
+            240
+        };
+        let cap = if breaks.cap {
+            limit * 2
+        } else {
+            *[limit, limit / 2, limit / 4]
+                .get(rng.below(3) as usize)
+                .unwrap_or(&limit)
+        };
+        let ended = breaks.overrun || rng.chance(92);
+        let length = if breaks.overrun {
+            cap * 60 + 60 + rng.below(cap * 15 + 1)
+        } else {
+            rng.below(cap * 60 + 1)
+        };
+        let offset = rng.pick(OFFSETS);
+        let document = if breaks.document {
+            "AWS-StartInteractiveCommand"
+        } else {
+            rng.pick(DOCUMENTS)
+        };
+        let mut record = format!(
+            "{{\"SessionId\":\"{user}-{}\",\"Target\":\"{target}\",\"Status\":\"{}\",\"StartDate\":\"{}\"",
+            rng.hex(17),
+            if ended { "Terminated" } else { "Connected" },
+            iso(start, rng.below(1_000_000), offset),
+        );
+        if ended {
+            record.push_str(&format!(
+                ",\"EndDate\":\"{}\"",
+                iso(start + length, rng.below(1_000_000), offset)
+            ));
+        }
+        record.push_str(&format!(
+            ",\"DocumentName\":\"{document}\",\"Owner\":\"{owner}\""
+        ));
+        if jit && !breaks.reason {
+            record.push_str(&format!(",\"Reason\":\"{}\"", rng.pick(REASONS)));
+        }
+        record.push_str(&format!(
+            ",\"MaxSessionDuration\":\"{cap}\",\"AccessType\":\"{}\"",
+            if jit { "JustInTime" } else { "Standard" }
+        ));
+        if rng.chance(80) {
+            record.push_str(&format!(
+                ",\"OutputUrl\":{{\"S3OutputUrl\":\"https://s3.amazonaws.com/session-logs-210987654321/{user}.log\"}}"
+            ));
+        }
+        record.push('}');
+        record
+    }
 }
 
 /// The default seed, so that every run of the benches sees the same records.
@@ -207,15 +332,20 @@ fn main() -> io::Result<()> {
     let mut count: u64 = 100_000;
     let mut document = false;
     let mut seed = SEED;
+    let mut violating = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--document" => document = true,
             "--seed" => seed = args.next().and_then(|s| s.parse().ok()).unwrap_or(seed),
+            "--violating" => violating = args.next().and_then(|s| s.parse().ok()),
             n => count = n.replace('_', "").parse().unwrap_or(count),
         }
     }
     let mut generator = Generator::new(seed);
+    if let Some(percent) = violating {
+        generator = generator.with_violating(percent);
+    }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
     if document {
