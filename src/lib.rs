@@ -43,6 +43,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod hook;
 pub mod input;
+mod json_text;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod lint;

@@ -2,18 +2,16 @@
 
 use std::io::{self, Write};
 
-use serde::Serialize;
-
 use super::ViolationView;
+use crate::json_text::Object;
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
-use crate::policy::{Action, Decision, Severity};
 
 /// Writes a line per violation, carrying its record's source, number, line and session.
 #[derive(Debug)]
 pub struct JsonLinesReporter<W: Write> {
     out: W,
-    /// One line, serialized here first: serde writes a line in dozens of small pieces, which
-    /// cost less appended to a vector than passed one by one to the output.
+    /// One line, written here first: a line is dozens of small pieces, which cost less
+    /// appended to a vector than passed one by one to the output.
     line: Vec<u8>,
 }
 
@@ -26,53 +24,36 @@ impl<W: Write> JsonLinesReporter<W> {
     }
 }
 
-/// One output line: the record's place and identity with one violation, keys in alphabetical order.
-#[derive(Serialize)]
-struct Line<'a> {
-    action: Action,
-    actual: &'a serde_json::Value,
-    decision: Decision,
-    expected: &'a str,
-    field: &'static str,
-    line: u64,
-    message: &'a str,
-    policy: &'a str,
-    record: u64,
-    rule: &'a str,
-    session_id: Option<&'a str>,
-    severity: Severity,
-    source: &'a str,
-    target: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    waived_by: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    waiver_reason: Option<&'a str>,
-}
-
 impl<'p, W: Write> Reporter<'p> for JsonLinesReporter<W> {
+    /// One line per violation: the record's place and identity with the violation, keys in
+    /// alphabetical order. Written by hand: serde escapes strings a byte at a time, and the
+    /// strings are most of a line.
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
         for violation in &result.evaluation.violations {
             let v = ViolationView::of(violation);
-            let line = Line {
-                action: v.action,
-                actual: v.actual,
-                decision: result.evaluation.decision,
-                expected: v.expected,
-                field: v.field,
-                line: result.line,
-                message: v.message,
-                policy: v.policy,
-                record: result.record,
-                rule: v.rule,
-                session_id: result.session_id.as_deref(),
-                severity: v.severity,
-                source: &result.source,
-                target: result.target.as_deref(),
-                waived_by: v.waived_by,
-                waiver_reason: v.waiver_reason,
-            };
             self.line.clear();
-            serde_json::to_writer(&mut self.line, &line)?;
+            let mut line = Object::new(&mut self.line);
+            line.str("action", v.action.name())
+                .value("actual", v.actual)
+                .str("decision", result.evaluation.decision.name())
+                .str("expected", v.expected)
+                .str("field", v.field)
+                .u64("line", result.line)
+                .str("message", v.message)
+                .str("policy", v.policy)
+                .u64("record", result.record)
+                .str("rule", v.rule)
+                .opt_str("session_id", result.session_id.as_deref())
+                .str("severity", v.severity.name())
+                .str("source", &result.source)
+                .opt_str("target", result.target.as_deref());
+            if let Some(waived_by) = v.waived_by {
+                line.str("waived_by", waived_by);
+            }
+            if let Some(reason) = v.waiver_reason {
+                line.str("waiver_reason", reason);
+            }
+            line.end();
             self.line.push(b'\n');
             self.out.write_all(&self.line)?;
         }

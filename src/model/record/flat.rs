@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 
 use super::keys::Key;
+use crate::json_text::plain_length;
 use crate::model::field::{Field, STORED_FIELDS};
 use crate::model::session::{Session, Value};
 
@@ -319,34 +320,6 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// How many bytes start `bytes` before the first quote, backslash or control character (or
-/// its length if there is none): the plain text of a JSON string.
-///
-/// Strings are most of a record, so this looks at eight bytes at a time: a byte of a word is
-/// flagged when it equals `"` or `\\`, or is below 0x20, and the lowest flag is the first such
-/// byte (a flag can be wrong only above a byte that is rightly flagged).
-#[inline]
-fn plain_length(bytes: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
-    let mut rest = bytes;
-    while let Some((word, after)) = rest.split_first_chunk::<8>() {
-        let word = u64::from_le_bytes(*word);
-        let flags = zero_bytes(word ^ (ONES * u64::from(b'"')))
-            | zero_bytes(word ^ (ONES * u64::from(b'\\')))
-            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
-        if flags != 0 {
-            return bytes.len() - rest.len() + flags.trailing_zeros() as usize / 8;
-        }
-        rest = after;
-    }
-    let tail = rest
-        .iter()
-        .take_while(|b| !matches!(b, b'"' | b'\\' | 0..0x20));
-    bytes.len() - rest.len() + tail.count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,25 +418,6 @@ mod tests {
             }
             assert!(!written.starts(format!("\"{}X\"", field.name()).as_bytes()));
         }
-    }
-
-    #[test]
-    fn plain_length_stops_at_the_first_quote_backslash_or_control_character() {
-        for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
-            for at in 0..20 {
-                let mut bytes = vec![b'a'; 24];
-                bytes.extend_from_slice("é\u{7f}".as_bytes());
-                if let Some(byte) = bytes.get_mut(at) {
-                    *byte = stop;
-                }
-                // Later stops of every kind must not hide the first one.
-                bytes.extend_from_slice(b"\"\\\x01");
-                assert_eq!(plain_length(&bytes), at, "{stop:#x} at {at}");
-            }
-        }
-        let plain = "plain text, \u{20} and above: \u{7f} é".as_bytes();
-        assert_eq!(plain_length(plain), plain.len());
-        assert_eq!(plain_length(b""), 0);
     }
 
     #[test]
