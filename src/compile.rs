@@ -16,7 +16,9 @@ pub use error::LoadError;
 use crate::diagnostic::{Diagnostic, Level, Location, closest};
 use crate::message::Template;
 use crate::model::{Field, Timestamp};
-use crate::policy::{Action, Body, Case, CompiledPolicySet, Exception, Policy, Rule, Severity};
+use crate::policy::{
+    Action, Body, Case, CompiledPolicySet, Exception, Policy, Rule, RuleId, Severity,
+};
 use crate::source::SourceMap;
 
 /// The keys each mapping of a policy file accepts (the editor schema lists the same).
@@ -200,9 +202,18 @@ impl Compiler<'_> {
             }
             Some(list) => {
                 for node in list.iter() {
-                    let Some((id_node, rule)) =
-                        self.rule(node, policy_index, default_severity, default_action)
-                    else {
+                    // Its place in the set, should it be kept: rules before it that were
+                    // dropped take none.
+                    let index = RuleId(first_rule + rules.len());
+                    let policy_id = id.as_deref().unwrap_or_default();
+                    let Some((id_node, rule)) = self.rule(
+                        node,
+                        policy_index,
+                        policy_id,
+                        index,
+                        default_severity,
+                        default_action,
+                    ) else {
                         // A rule with errors still has its id: an exception naming it is not
                         // wrong, and a later rule with the same id is still a duplicate. The
                         // policy fails to compile, so the index is never used.
@@ -267,6 +278,8 @@ impl Compiler<'_> {
         &mut self,
         node: &'d Node,
         policy: usize,
+        policy_id: &str,
+        index: RuleId,
         default_severity: Severity,
         default_action: Action,
     ) -> Option<(&'d Node, Rule)> {
@@ -307,9 +320,13 @@ impl Compiler<'_> {
             return None;
         }
         let location = self.location(node.span(), 1);
+        let id = id?;
         let rule = Rule {
             policy,
-            id: id?,
+            index,
+            // The one place `policy/rule` is written: every output reads it from here.
+            qualified_id: format!("{policy_id}/{id}"),
+            id,
             description,
             severity,
             action,

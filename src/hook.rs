@@ -18,7 +18,6 @@ use crate::report::violation_json;
 /// not an event from AWS.
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
-
 /// Whether a deny is a deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

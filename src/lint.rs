@@ -186,11 +186,7 @@ impl Summary {
             .rules()
             .iter()
             .map(|rule| RuleCount {
-                rule: format!(
-                    "{}/{}",
-                    set.policy_of(rule).map_or("", |p| p.id()),
-                    rule.id()
-                ),
+                rule: rule.qualified_id().to_owned(),
                 severity: rule.severity(),
                 violations: 0,
                 waived: 0,
@@ -202,7 +198,9 @@ impl Summary {
         }
     }
 
-    fn count(&mut self, set: &CompiledPolicySet, evaluation: &Evaluation<'_>) {
+    /// Counts one evaluation of the set the summary was made for: `by_rule` is in the set's
+    /// order, so a violation's rule index is its entry.
+    fn count(&mut self, evaluation: &Evaluation<'_>) {
         self.records += 1;
         self.evaluated += 1;
         match evaluation.decision {
@@ -211,11 +209,7 @@ impl Summary {
             Decision::Allow => self.decisions.allow += 1,
         }
         for violation in &evaluation.violations {
-            let index = set
-                .rules()
-                .iter()
-                .position(|r| std::ptr::eq(r, violation.rule));
-            let entry = index.and_then(|i| self.by_rule.get_mut(i));
+            let entry = self.by_rule.get_mut(violation.rule.index().index());
             if violation.is_waived() {
                 self.waived += 1;
                 if let Some(entry) = entry {
@@ -352,7 +346,7 @@ impl<'p> Linter<'p> {
             Ok(reader) => reader,
             Err(error) => {
                 let outcome = Outcome::Unopened(format!("cannot read input: {error}"));
-                return emitter.emit(self.set, outcome, reporter, summary);
+                return emitter.emit(outcome, reporter, summary);
             }
         };
         let reader: Box<dyn BufRead + Send> = match &self.bytes_read {
@@ -390,16 +384,11 @@ impl<'p> Linter<'p> {
                 Ok(false) => return Ok(()),
                 Err(error) => {
                     let outcome = Outcome::ReadFailed(error.to_string());
-                    return emitter.emit(self.set, outcome, reporter, summary);
+                    return emitter.emit(outcome, reporter, summary);
                 }
             }
             for item in &batch.items {
-                emitter.emit(
-                    self.set,
-                    self.evaluate_item(&batch, item),
-                    reporter,
-                    summary,
-                )?;
+                emitter.emit(self.evaluate_item(&batch, item), reporter, summary)?;
             }
         }
     }
@@ -494,7 +483,7 @@ impl<'p> Linter<'p> {
                 while let Some(mut outcomes) = pending.remove(&next) {
                     next += 1;
                     for outcome in outcomes.drain(..) {
-                        if let Err(error) = emitter.emit(self.set, outcome, reporter, summary) {
+                        if let Err(error) = emitter.emit(outcome, reporter, summary) {
                             result = Err(error);
                             break 'receive;
                         }
@@ -631,7 +620,6 @@ impl<'p> Emitter<'p> {
 
     fn emit(
         &mut self,
-        set: &CompiledPolicySet,
         outcome: Outcome<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
@@ -640,12 +628,10 @@ impl<'p> Emitter<'p> {
             return Ok(());
         }
         match outcome {
-            Outcome::Record { line, evaluated } => {
-                self.report(set, line, evaluated, reporter, summary)
-            }
+            Outcome::Record { line, evaluated } => self.report(line, evaluated, reporter, summary),
             Outcome::Records { line, list } => {
                 for evaluated in list {
-                    self.report(set, line, evaluated, reporter, summary)?;
+                    self.report(line, evaluated, reporter, summary)?;
                 }
                 Ok(())
             }
@@ -683,13 +669,12 @@ impl<'p> Emitter<'p> {
     /// Numbers and reports one evaluated record.
     fn report(
         &mut self,
-        set: &CompiledPolicySet,
         line: u64,
         evaluated: Evaluated<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
-        summary.count(set, &evaluated.evaluation);
+        summary.count(&evaluated.evaluation);
         for key in evaluated.unknown_keys {
             *self.unknown_keys.entry(key).or_default() += 1;
         }

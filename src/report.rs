@@ -11,14 +11,12 @@ mod tee;
 mod text;
 pub mod xml;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::lint::RecordResult;
-use crate::policy::{Action, CompiledPolicySet, Rule, Severity, Violation};
+use crate::policy::{Action, Rule, Severity, Violation};
 
 pub use github::GithubReporter;
 pub use html::HtmlReporter;
@@ -77,9 +75,7 @@ pub fn fingerprint(result: &RecordResult<'_>, violation: &Violation<'_>) -> Stri
     let mut input = String::with_capacity(128);
     input.push_str(FINGERPRINT_VERSION);
     input.push_str(SEP);
-    input.push_str(violation.policy.id());
-    input.push('/');
-    input.push_str(violation.rule.id());
+    input.push_str(violation.id());
     input.push_str(SEP);
     match result.session_id.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => {
@@ -109,36 +105,6 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(text, "{byte:02x}");
     }
     text
-}
-
-/// Finds a rule's index in its set by address, in constant time: violations borrow their rule
-/// from the set, so the address identifies it.
-#[derive(Debug, Clone)]
-struct RuleIndex(HashMap<usize, usize>);
-
-impl RuleIndex {
-    fn new(set: &CompiledPolicySet) -> Self {
-        Self(
-            set.rules()
-                .iter()
-                .enumerate()
-                .map(|(index, rule)| (std::ptr::from_ref(rule) as usize, index))
-                .collect(),
-        )
-    }
-
-    fn get(&self, rule: &Rule) -> Option<usize> {
-        self.0.get(&(std::ptr::from_ref(rule) as usize)).copied()
-    }
-}
-
-/// `policy/rule` for a rule of the set.
-fn rule_id(set: &CompiledPolicySet, rule: &Rule) -> String {
-    format!(
-        "{}/{}",
-        set.policy_of(rule).map_or("", |p| p.id()),
-        rule.id()
-    )
 }
 
 /// A violation as every JSON format writes it: the fields of the policy language's contract.

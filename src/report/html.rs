@@ -140,7 +140,7 @@ impl<'p, W: Write> Reporter<'p> for HtmlReporter<'p, W> {
             let rule = violation.rule;
             if let Some(exception) = violation.waived_by {
                 self.collected.waived.push(Waived {
-                    rule: violation.id(),
+                    rule: violation.id().to_owned(),
                     session: session.to_owned(),
                     target: target.to_owned(),
                     owner: owner.to_owned(),

@@ -170,7 +170,7 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
         for violation in &evaluation.violations {
             let severity = violation.rule.severity();
             let label = format!("{:<8}", severity.name());
-            let id = format!("{}/{}", violation.policy.id(), violation.rule.id());
+            let id = violation.id();
             match violation.waived_by {
                 None => writeln!(
                     self.out,

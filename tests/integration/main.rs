@@ -23,3 +23,4 @@ mod properties;
 mod recognition;
 mod reports;
 mod support;
+mod violations;
