@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::condition::Condition;
 use crate::diagnostic::Location;
 use crate::message::{MessageContext, Template, default_message};
-use crate::model::{Field, Session, Timestamp};
+use crate::model::{Field, Session, Timestamp, UnreadableOperand};
 
 /// How serious a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -229,6 +229,12 @@ impl Rule {
         self.location
     }
 
+    /// Whether the rule writes its own `message`; without one, a violation's message is written
+    /// from the failed check, and says why a value was unreadable.
+    pub fn has_message(&self) -> bool {
+        self.message.is_some()
+    }
+
     /// The rule's condition for `explain`: its `when`, and what it requires (per case).
     pub fn describe(&self) -> Vec<String> {
         let mut lines = Vec::new();
@@ -345,6 +351,9 @@ pub struct Violation<'p> {
     /// The field's value in the record, `null` where absent.
     pub actual: serde_json::Value,
     pub expected: String,
+    /// Why the failing check could not read a value it needed, when that is why it failed.
+    /// The default message says so too; a rule's own message may not.
+    pub unreadable: Option<UnreadableOperand>,
     pub waived_by: Option<&'p Exception>,
 }
 
@@ -492,6 +501,7 @@ impl CompiledPolicySet {
             field: failure.field,
             actual: session.actual(failure.field, now),
             expected: failure.expected,
+            unreadable: failure.reason,
             waived_by,
         }
     }

@@ -11,11 +11,14 @@ mod tee;
 mod text;
 pub mod xml;
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::lint::RecordResult;
+use crate::model::UnreadableOperand;
 use crate::policy::{Action, Rule, Severity, Violation};
 
 pub use github::GithubReporter;
@@ -119,6 +122,9 @@ pub struct ViolationView<'a> {
     pub policy: &'a str,
     pub rule: &'a str,
     pub severity: Severity,
+    /// Present only for a value the failing check could not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<&'a UnreadableOperand>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived_by: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -137,9 +143,22 @@ impl<'a> ViolationView<'a> {
             policy: violation.policy.id(),
             rule: violation.rule.id(),
             severity: violation.rule.severity(),
+            unreadable: violation.unreadable.as_ref(),
             waived_by: violation.waived_by.map(|e| e.id()),
             waiver_reason: violation.waived_by.map(|e| e.reason()),
         }
+    }
+}
+
+/// A violation's message as the formats read by people show it: with the reason a value was
+/// unreadable added when the message does not give it, which is when the rule writes its own
+/// (the default message always says why).
+pub(crate) fn message_with_reason<'a>(violation: &'a Violation<'_>) -> Cow<'a, str> {
+    match &violation.unreadable {
+        Some(reason) if violation.rule.has_message() => {
+            Cow::Owned(format!("{} (unreadable: {reason})", violation.message))
+        }
+        _ => Cow::Borrowed(&violation.message),
     }
 }
 

@@ -7,7 +7,7 @@ use marked_yaml::Node;
 
 use crate::LoadError;
 use crate::compile::Compiler;
-use crate::model::{Field, FieldKind, Read, Session, Timestamp};
+use crate::model::{Field, FieldKind, Read, Session, Timestamp, UnreadableOperand};
 
 /// Past this many strings a hash set beats a linear scan.
 const LINEAR_LIMIT: usize = 8;
@@ -231,9 +231,9 @@ impl Membership {
         field: Field,
         session: &Session<'_>,
         now: Timestamp,
-    ) -> Option<String> {
+    ) -> Option<UnreadableOperand> {
         match self.lookup(field, session, now).0 {
-            Read::Unreadable(why) => Some(why.to_string()),
+            Read::Unreadable(why) => Some(UnreadableOperand::Field(why)),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::ViolationView;
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::model::UnreadableOperand;
 use crate::policy::{Action, Decision, Severity};
 
 /// Writes a line per violation, carrying its record's source, number, line and session.
@@ -44,6 +45,8 @@ struct Line<'a> {
     source: &'a str,
     target: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    unreadable: Option<&'a UnreadableOperand>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     waived_by: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     waiver_reason: Option<&'a str>,
@@ -68,6 +71,7 @@ impl<'p, W: Write> Reporter<'p> for JsonLinesReporter<W> {
                 severity: v.severity,
                 source: &result.source,
                 target: result.target.as_deref(),
+                unreadable: v.unreadable,
                 waived_by: v.waived_by,
                 waiver_reason: v.waiver_reason,
             };

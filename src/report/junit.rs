@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::xml;
+use super::{message_with_reason, xml};
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
 use crate::policy::CompiledPolicySet;
 
@@ -70,8 +70,9 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                     message: format!("waived by {}: {}", exception.id(), exception.reason()),
                 },
                 None => {
+                    let message = message_with_reason(violation);
                     let mut details = String::new();
-                    let _ = writeln!(details, "{}", violation.message);
+                    let _ = writeln!(details, "{message}");
                     let _ = writeln!(
                         details,
                         "rule: {} (severity {}, action {})",
@@ -101,7 +102,7 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                     );
                     Outcome::Failure {
                         kind: violation.rule.action().name(),
-                        message: violation.message.clone(),
+                        message: message.into_owned(),
                         details,
                     }
                 }

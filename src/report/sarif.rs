@@ -165,6 +165,9 @@ impl<'p, W: Write> SarifReporter<'p, W> {
         properties.insert("field".into(), json!(field));
         properties.insert("actual".into(), violation.actual.clone());
         properties.insert("expected".into(), json!(violation.expected));
+        if let Some(reason) = &violation.unreadable {
+            properties.insert("unreadable".into(), json!(reason));
+        }
         properties.insert("sessionId".into(), json!(result.session_id));
         properties.insert("target".into(), json!(result.target));
         properties.insert("owner".into(), json!(result.owner));

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
+use super::message_with_reason;
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
 use crate::policy::{Decision, Severity};
 
@@ -171,20 +172,19 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
             let severity = violation.rule.severity();
             let label = format!("{:<8}", severity.name());
             let id = violation.id();
+            let message = message_with_reason(violation);
             match violation.waived_by {
                 None => writeln!(
                     self.out,
-                    "  {} {:<5} {id}: {}",
+                    "  {} {:<5} {id}: {message}",
                     self.paint(severity_style(severity), &label),
                     violation.rule.action().name(),
-                    violation.message
                 )?,
                 Some(exception) => writeln!(
                     self.out,
-                    "  {} {:<5} {id}: {} [waived by {}: {}]",
+                    "  {} {:<5} {id}: {message} [waived by {}: {}]",
                     self.paint("\x1b[2m", &label),
                     "-",
-                    violation.message,
                     exception.id(),
                     exception.reason()
                 )?,

@@ -1,13 +1,17 @@
 //! What a violation carries as data: its rule's identity in the set (an index and the
-//! `policy/rule` id written once at compile time).
+//! `policy/rule` id written once at compile time), and why a value was unreadable, which
+//! every output carries even when the rule writes its own message.
 
 use std::io;
 
-use serde_json::json;
+use serde_json::{Value, json};
+use ssm_guard::Field;
+use ssm_guard::hook::{Gate, Mode};
 use ssm_guard::input::InputSource;
 use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
+use ssm_guard::model::{Unreadable, UnreadableOperand};
 
-use crate::support::{compile_files, evaluate, now, scratch_dir};
+use crate::support::{compile_files, compile_policy, evaluate, now, run, scratch_dir};
 
 const FIRST: &str = r#"
 policy: first
@@ -162,4 +166,245 @@ fn the_summary_counts_each_violation_under_its_own_rule() {
             "{jobs} jobs"
         );
     }
+}
+
+// ---------------------------------------------------------------- unreadable values
+
+/// Rules on `MaxSessionDuration`, with the default message and with their own.
+const CAPS: &str = r#"
+policy: caps
+rules:
+  - id: default-message
+    require: { MaxSessionDuration: { lte: 60 } }
+  - id: own-message
+    action: warn
+    require: { MaxSessionDuration: { lte: 60 } }
+    message: "session {SessionId} may run too long"
+  - id: within-cap
+    require: { Duration: { lte: { field: MaxSessionDuration } } }
+    message: "session {SessionId} ran past its cap"
+"#;
+
+/// A session whose cap is not a number, and one whose cap is over the limit.
+const RECORDS: &str = concat!(
+    "{\"SessionId\":\"s-1\",\"Target\":\"i-1\",\"MaxSessionDuration\":\"sixty\",",
+    "\"StartDate\":\"2026-03-13T20:00:00Z\",\"EndDate\":\"2026-03-13T21:00:00Z\"}\n",
+    "{\"SessionId\":\"s-2\",\"Target\":\"i-2\",\"MaxSessionDuration\":\"90\",",
+    "\"StartDate\":\"2026-03-13T20:00:00Z\",\"EndDate\":\"2026-03-13T21:00:00Z\"}\n",
+);
+
+const NOT_MINUTES: &str = "`sixty` is not a number of minutes";
+
+#[test]
+fn a_violation_keeps_why_a_value_was_unreadable_whatever_its_message() {
+    let compiled = compile_policy(CAPS);
+    let record = json!({
+        "SessionId": "s-1",
+        "MaxSessionDuration": "sixty",
+        "StartDate": "2026-03-13T20:00:00Z",
+        "EndDate": "2026-03-13T21:00:00Z",
+    });
+    let evaluation = evaluate(&compiled, record, now());
+    let found: Vec<(&str, &str, Option<&UnreadableOperand>)> = evaluation
+        .violations
+        .iter()
+        .map(|v| (v.id(), v.message.as_str(), v.unreadable.as_ref()))
+        .collect();
+    let not_minutes = Unreadable::NotMinutes {
+        text: "sixty".to_owned(),
+    };
+    assert_eq!(
+        found,
+        [
+            (
+                "caps/default-message",
+                "MaxSessionDuration is sixty, expected <= 60 (`sixty` is not a number of minutes)",
+                Some(&UnreadableOperand::Field(not_minutes.clone()))
+            ),
+            (
+                "caps/own-message",
+                "session s-1 may run too long",
+                Some(&UnreadableOperand::Field(not_minutes.clone()))
+            ),
+            (
+                "caps/within-cap",
+                "session s-1 ran past its cap",
+                Some(&UnreadableOperand::Operand {
+                    field: Field::MaxSessionDuration,
+                    reason: not_minutes
+                })
+            ),
+        ]
+    );
+
+    // An absent operand is a reason too; an absent field of the check's own is not.
+    let absent = evaluate(
+        &compiled,
+        json!({"SessionId": "s-3", "StartDate": "2026-03-13T20:00:00Z", "EndDate": "2026-03-13T21:00:00Z"}),
+        now(),
+    );
+    let reasons: Vec<Option<String>> = absent
+        .violations
+        .iter()
+        .map(|v| v.unreadable.as_ref().map(ToString::to_string))
+        .collect();
+    assert_eq!(
+        reasons,
+        [None, None, Some("MaxSessionDuration is absent".to_owned())]
+    );
+}
+
+/// Runs `check` on [`RECORDS`] against [`CAPS`] in `format`.
+fn check(format: &str) -> crate::support::Run {
+    let dir = scratch_dir("unreadable");
+    let policy = dir.join("caps.yaml");
+    let input = dir.join("sessions.jsonl");
+    std::fs::write(&policy, CAPS).unwrap();
+    std::fs::write(&input, RECORDS).unwrap();
+    run(&[
+        "check",
+        "-p",
+        policy.to_str().unwrap(),
+        "--now",
+        crate::support::NOW,
+        "--format",
+        format,
+        input.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn json_outputs_carry_the_reason_only_where_a_value_was_unreadable() {
+    let document = check("json").json();
+    let reasons = |record: &Value| -> Vec<(String, Option<String>)> {
+        record["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let id = format!(
+                    "{}/{}",
+                    v["policy"].as_str().unwrap(),
+                    v["rule"].as_str().unwrap()
+                );
+                (
+                    id,
+                    v.get("unreadable").map(|r| r.as_str().unwrap().to_owned()),
+                )
+            })
+            .collect()
+    };
+    let reason = |text: &str| Some(text.to_owned());
+    assert_eq!(
+        reasons(&document["results"][0]),
+        [
+            ("caps/default-message".to_owned(), reason(NOT_MINUTES)),
+            ("caps/own-message".to_owned(), reason(NOT_MINUTES)),
+            (
+                "caps/within-cap".to_owned(),
+                reason("MaxSessionDuration: `sixty` is not a number of minutes")
+            ),
+        ]
+    );
+    // Readable values: no member at all, so such output is as it always was.
+    assert_eq!(
+        reasons(&document["results"][1]),
+        [
+            ("caps/default-message".to_owned(), None),
+            ("caps/own-message".to_owned(), None),
+        ]
+    );
+
+    let lines = check("jsonl").json_lines();
+    let own = lines
+        .iter()
+        .find(|l| l["rule"] == "own-message" && l["session_id"] == "s-1")
+        .unwrap();
+    assert_eq!(own["unreadable"], NOT_MINUTES);
+    assert_eq!(own["message"], "session s-1 may run too long");
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l["session_id"] == "s-2")
+            .all(|l| l.get("unreadable").is_none())
+    );
+
+    let sarif = check("sarif").json();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let own = results
+        .iter()
+        .find(|r| r["ruleId"] == "caps/own-message" && r["properties"]["sessionId"] == "s-1")
+        .unwrap();
+    assert_eq!(own["properties"]["unreadable"], NOT_MINUTES);
+}
+
+#[test]
+fn reports_for_people_add_the_reason_a_rules_own_message_leaves_out() {
+    let text = check("text").stdout;
+    assert!(
+        text.contains(&format!(
+            "caps/own-message: session s-1 may run too long (unreadable: {NOT_MINUTES})"
+        )),
+        "{text}"
+    );
+    // The default message already says why: it is not said twice.
+    assert!(
+        text.contains(&format!(
+            "caps/default-message: MaxSessionDuration is sixty, expected <= 60 ({NOT_MINUTES})\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("caps/own-message: session s-2 may run too long\n"),
+        "{text}"
+    );
+
+    let github = check("github").stdout;
+    assert!(
+        github.contains(&format!(
+            "::session s-1 may run too long (unreadable: {NOT_MINUTES}) [session s-1]"
+        )),
+        "{github}"
+    );
+    let junit = check("junit").stdout;
+    assert!(
+        junit.contains(&format!(
+            "message=\"session s-1 may run too long (unreadable: {NOT_MINUTES})\""
+        )),
+        "{junit}"
+    );
+    let html = check("html").stdout;
+    assert!(
+        html.contains(&format!(
+            "session s-1 may run too long (unreadable: {NOT_MINUTES})"
+        )),
+        "the table's message"
+    );
+}
+
+#[test]
+fn the_hooks_decision_gives_the_reason_with_a_rules_own_message() {
+    let gate = Gate::new(compile_policy(CAPS).set, Mode::Enforce);
+    let event = br#"{"SessionId":"s-1","Target":"i-1","MaxSessionDuration":"sixty","StartDate":"2026-03-13T20:00:00Z"}"#;
+    let decision = gate.decide(event, now());
+    let answer = serde_json::to_value(&decision).unwrap();
+    let warning = &answer["warnings"][0];
+    assert_eq!(warning["rule"], "own-message");
+    assert_eq!(warning["message"], "session s-1 may run too long");
+    assert_eq!(warning["unreadable"], NOT_MINUTES);
+    let within = answer["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["rule"] == "within-cap")
+        .unwrap();
+    assert_eq!(
+        within["unreadable"],
+        "MaxSessionDuration: `sixty` is not a number of minutes"
+    );
+
+    // A readable value: the answer has no such member.
+    let readable = br#"{"SessionId":"s-2","Target":"i-2","MaxSessionDuration":"90","StartDate":"2026-03-13T20:00:00Z"}"#;
+    let answer = serde_json::to_string(&gate.decide(readable, now())).unwrap();
+    assert!(!answer.contains("unreadable"), "{answer}");
 }
