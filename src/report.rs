@@ -18,7 +18,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::lint::RecordResult;
-use crate::model::UnreadableOperand;
+use crate::model::{Field, UnreadableOperand};
 use crate::policy::{Action, Rule, Severity, Violation};
 
 pub use github::GithubReporter;
@@ -147,6 +147,127 @@ impl<'a> ViolationView<'a> {
             waived_by: violation.waived_by.map(|e| e.id()),
             waiver_reason: violation.waived_by.map(|e| e.reason()),
         }
+    }
+}
+
+/// A violation detached from its compiled set, for results that outlive it (the hook's
+/// decision). It serializes exactly as [`ViolationView`] does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViolationRecord {
+    /// `policy/rule`.
+    id: String,
+    policy: String,
+    rule: String,
+    action: Action,
+    severity: Severity,
+    field: Field,
+    actual: Value,
+    expected: String,
+    message: String,
+    unreadable: Option<UnreadableOperand>,
+    waived_by: Option<String>,
+    waiver_reason: Option<String>,
+}
+
+impl ViolationRecord {
+    /// Copies what a violation says.
+    pub fn of(violation: &Violation<'_>) -> Self {
+        Self {
+            id: violation.id().to_owned(),
+            policy: violation.policy.id().to_owned(),
+            rule: violation.rule.id().to_owned(),
+            action: violation.rule.action(),
+            severity: violation.rule.severity(),
+            field: violation.field,
+            actual: violation.actual.clone(),
+            expected: violation.expected.clone(),
+            message: violation.message.clone(),
+            unreadable: violation.unreadable.clone(),
+            waived_by: violation.waived_by.map(|e| e.id().to_owned()),
+            waiver_reason: violation.waived_by.map(|e| e.reason().to_owned()),
+        }
+    }
+
+    /// `policy/rule`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The policy id.
+    pub fn policy(&self) -> &str {
+        &self.policy
+    }
+
+    /// The rule id, unique within its policy.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+
+    /// The rule's action.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The rule's severity.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The field whose check failed.
+    pub fn field(&self) -> Field {
+        self.field
+    }
+
+    /// The field's value in the record, `null` where absent.
+    pub fn actual(&self) -> &Value {
+        &self.actual
+    }
+
+    /// What the check expected, in a few words.
+    pub fn expected(&self) -> &str {
+        &self.expected
+    }
+
+    /// The rule's message, or the default one.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Why a value the check needed was unreadable, when that is why it failed.
+    pub fn unreadable(&self) -> Option<&UnreadableOperand> {
+        self.unreadable.as_ref()
+    }
+
+    /// The exception that waived it, if one did.
+    pub fn waived_by(&self) -> Option<&str> {
+        self.waived_by.as_deref()
+    }
+
+    /// That exception's reason.
+    pub fn waiver_reason(&self) -> Option<&str> {
+        self.waiver_reason.as_deref()
+    }
+
+    fn view(&self) -> ViolationView<'_> {
+        ViolationView {
+            action: self.action,
+            actual: &self.actual,
+            expected: &self.expected,
+            field: self.field.name(),
+            message: &self.message,
+            policy: &self.policy,
+            rule: &self.rule,
+            severity: self.severity,
+            unreadable: self.unreadable.as_ref(),
+            waived_by: self.waived_by.as_deref(),
+            waiver_reason: self.waiver_reason.as_deref(),
+        }
+    }
+}
+
+impl Serialize for ViolationRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(serializer)
     }
 }
 

@@ -10,6 +10,7 @@ use ssm_guard::hook::{Gate, Mode};
 use ssm_guard::input::InputSource;
 use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
 use ssm_guard::model::{Unreadable, UnreadableOperand};
+use ssm_guard::report::{ViolationRecord, violation_json};
 
 use crate::support::{compile_files, compile_policy, evaluate, now, run, scratch_dir};
 
@@ -407,4 +408,66 @@ fn the_hooks_decision_gives_the_reason_with_a_rules_own_message() {
     let readable = br#"{"SessionId":"s-2","Target":"i-2","MaxSessionDuration":"90","StartDate":"2026-03-13T20:00:00Z"}"#;
     let answer = serde_json::to_string(&gate.decide(readable, now())).unwrap();
     assert!(!answer.contains("unreadable"), "{answer}");
+}
+
+// ---------------------------------------------------------------- the hook's typed violations
+
+#[test]
+fn a_violation_record_is_written_as_the_violation_it_copies() {
+    let compiled = compile_files(&[("caps.yaml", CAPS), ("second.yaml", SECOND)]);
+    let evaluation = evaluate(
+        &compiled,
+        json!({"SessionId": "s-1", "Target": "mi-1", "MaxSessionDuration": "sixty"}),
+        now(),
+    );
+    assert!(evaluation.violations.iter().any(|v| v.is_waived()));
+    assert!(evaluation.violations.iter().any(|v| v.unreadable.is_some()));
+    for violation in &evaluation.violations {
+        let record = ViolationRecord::of(violation);
+        assert_eq!(
+            serde_json::to_string(&record).unwrap(),
+            serde_json::to_string(&violation_json(violation)).unwrap()
+        );
+        assert_eq!(record.id(), violation.id());
+        assert_eq!(
+            (record.policy(), record.rule()),
+            (violation.policy.id(), violation.rule.id())
+        );
+        assert_eq!(record.unreadable(), violation.unreadable.as_ref());
+        assert_eq!(record.waived_by(), violation.waived_by.map(|e| e.id()));
+    }
+}
+
+#[test]
+fn the_hooks_decision_names_its_rules_from_its_typed_violations() {
+    let compiled = compile_files(&[("caps.yaml", CAPS), ("second.yaml", SECOND)]);
+    let gate = Gate::new(compiled.set, Mode::Enforce);
+    let event = br#"{"SessionId":"s-1","Target":"mi-1","MaxSessionDuration":"sixty","StartDate":"2026-03-13T20:00:00Z"}"#;
+    let decision = gate.decide(event, now());
+    let denies: Vec<&str> = decision.violations.iter().map(|v| v.id()).collect();
+    let warns: Vec<&str> = decision.warnings.iter().map(|v| v.id()).collect();
+    let waived: Vec<(&str, Option<&str>)> = decision
+        .waived
+        .iter()
+        .map(|v| (v.id(), v.waived_by()))
+        .collect();
+    assert_eq!(denies, ["caps/default-message", "caps/within-cap"]);
+    assert_eq!(warns, ["caps/own-message"]);
+    assert_eq!(
+        waived,
+        [
+            ("second/reason", Some("all-robots")),
+            ("second/document", Some("all-robots"))
+        ]
+    );
+    assert_eq!(
+        decision.rule_ids(),
+        [
+            "caps/default-message",
+            "caps/within-cap",
+            "caps/own-message",
+            "second/reason",
+            "second/document"
+        ]
+    );
 }
