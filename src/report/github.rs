@@ -106,8 +106,8 @@ impl<'p, W: Write> Reporter<'p> for GithubReporter<W> {
 
     fn input_error(&mut self, error: &InputError) -> io::Result<()> {
         let message = match error.record {
-            Some(record) => format!("record {record}: {}", error.message),
-            None => error.message.clone(),
+            Some(record) => format!("record {record}: {}", error.problem),
+            None => error.problem.to_string(),
         };
         self.command(
             "error",

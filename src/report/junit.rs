@@ -258,11 +258,12 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                         ("time", &0),
                     ],
                 );
+                let message = error.problem.to_string();
                 xml::error(
                     &mut suites,
-                    &error.message,
+                    &message,
                     Some("input-error"),
-                    &format!("{place}: {}", error.message),
+                    &format!("{place}: {message}"),
                 );
                 xml::end(&mut suites, "testcase");
                 suites.push('\n');

@@ -341,7 +341,7 @@ impl<'p, W: Write> Reporter<'p> for SarifReporter<'p, W> {
 
 /// An input error as a tool execution notification, located where it is known.
 fn notification(error: &InputError) -> Value {
-    let mut text = error.message.clone();
+    let mut text = error.problem.to_string();
     if let Some(record) = error.record {
         text = format!("record {record}: {text}");
     }

@@ -206,7 +206,7 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
             .map(|r| format!(" (record {r})"))
             .unwrap_or_default();
         let label = self.paint("\x1b[1;31m", "input error");
-        writeln!(self.out, "{label} {place}{record}: {}\n", error.message)
+        writeln!(self.out, "{label} {place}{record}: {}\n", error.problem)
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {

@@ -16,6 +16,7 @@ mod evaluation;
 mod fail_closed;
 mod hook;
 mod hostile;
+mod input_errors;
 mod inputs;
 mod operators;
 mod policy_tests;
