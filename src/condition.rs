@@ -1,7 +1,7 @@
 //! Compiled conditions: checks of one field combined with `all`, `any` and `not`, judged
 //! without allocating, and explained (which check failed, and why) only when they fail.
 
-use crate::model::{Field, Session, Timestamp};
+use crate::model::{Field, Session, Timestamp, UnreadableOperand};
 use crate::operator::Operator;
 
 /// A compiled condition.
@@ -23,7 +23,7 @@ pub(crate) enum Condition {
 pub(crate) struct Failure {
     pub field: Field,
     pub expected: String,
-    pub reason: Option<String>,
+    pub reason: Option<UnreadableOperand>,
 }
 
 impl Condition {

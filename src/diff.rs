@@ -78,13 +78,29 @@ pub struct Change {
     pub changed: Vec<String>,
 }
 
-/// The unwaived rules an evaluation broke, as sorted `(policy, rule, action)`.
-fn broken<'a>(evaluation: &'a Evaluation<'_>) -> Vec<(&'a str, &'a str, Action)> {
+/// A rule an evaluation broke, unwaived. Rules of two sets are matched by id, since a rule's
+/// index means nothing in the other set; the order is by policy id, then rule id.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Broken<'a> {
+    policy: &'a str,
+    rule: &'a str,
+    action: Action,
+    /// `policy/rule`.
+    id: &'a str,
+}
+
+/// The unwaived rules an evaluation broke, sorted.
+fn broken<'a>(evaluation: &'a Evaluation<'_>) -> Vec<Broken<'a>> {
     let mut rules: Vec<_> = evaluation
         .violations
         .iter()
         .filter(|v| !v.is_waived())
-        .map(|v| (v.policy.id(), v.rule.id(), v.rule.action()))
+        .map(|v| Broken {
+            policy: v.policy.id(),
+            rule: v.rule.id(),
+            action: v.rule.action(),
+            id: v.id(),
+        })
         .collect();
     rules.sort_unstable();
     rules.dedup();
@@ -101,19 +117,16 @@ pub fn compare(result: &RecordResult<'_>) -> Option<Change> {
         return None;
     }
     let (before, after) = (broken(old), broken(new));
-    let same_rules = before.len() == after.len()
-        && before
-            .iter()
-            .zip(&after)
-            .all(|(a, b)| (a.0, a.1) == (b.0, b.1));
+    let same_rules =
+        before.len() == after.len() && before.iter().zip(&after).all(|(a, b)| a.id == b.id);
     if old.decision == new.decision && same_rules {
         return None;
     }
-    let id = |(policy, rule, _): &(&str, &str, Action)| format!("{policy}/{rule}");
-    let find = |list: &[(&str, &str, Action)], key: &(&str, &str, Action)| {
+    let id = |broken: &Broken<'_>| broken.id.to_owned();
+    let find = |list: &[Broken<'_>], key: &Broken<'_>| {
         list.iter()
-            .find(|item| (item.0, item.1) == (key.0, key.1))
-            .map(|item| item.2)
+            .find(|item| item.id == key.id)
+            .map(|item| item.action)
     };
     let added = after
         .iter()
@@ -127,7 +140,7 @@ pub fn compare(result: &RecordResult<'_>) -> Option<Change> {
         .collect();
     let changed = after
         .iter()
-        .filter(|r| find(&before, r).is_some_and(|action| action != r.2))
+        .filter(|r| find(&before, r).is_some_and(|action| action != r.action))
         .map(id)
         .collect();
     Some(Change {

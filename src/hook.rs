@@ -5,14 +5,13 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::model::{
     EventInfo, Field, FieldKind, JsonType, ParsedRecord, Read, SSM_EVENT_SOURCE, Session,
     Timestamp, parse_event,
 };
 use crate::policy::{Action, CompiledPolicySet, Decision, Evaluation};
-use crate::report::violation_json;
+use crate::report::ViolationRecord;
 
 /// The largest event the hook reads. EventBridge caps events at 256 KiB; anything larger is
 /// not an event from AWS.
@@ -63,11 +62,11 @@ pub struct HookDecision {
     pub start_session_event: bool,
     pub session: SessionRef,
     /// Violations that deny, not waived.
-    pub violations: Vec<Value>,
+    pub violations: Vec<ViolationRecord>,
     /// Violations that warn, not waived.
-    pub warnings: Vec<Value>,
+    pub warnings: Vec<ViolationRecord>,
     /// Violations an exception waived.
-    pub waived: Vec<Value>,
+    pub waived: Vec<ViolationRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,18 +103,11 @@ impl HookDecision {
 
     /// The `policy/rule` ids of every violation, waived ones included, for logs.
     pub fn rule_ids(&self) -> Vec<String> {
-        let id = |v: &Value| {
-            format!(
-                "{}/{}",
-                v["policy"].as_str().unwrap_or(""),
-                v["rule"].as_str().unwrap_or("")
-            )
-        };
         self.violations
             .iter()
             .chain(&self.warnings)
             .chain(&self.waived)
-            .map(id)
+            .map(|v| v.id().to_owned())
             .collect()
     }
 }
@@ -261,11 +253,11 @@ impl Gate {
         let mut warnings = Vec::new();
         let mut waived = Vec::new();
         for violation in &evaluation.violations {
-            let json = violation_json(violation);
+            let record = ViolationRecord::of(violation);
             match (violation.is_waived(), violation.rule.action()) {
-                (true, _) => waived.push(json),
-                (false, Action::Deny) => violations.push(json),
-                (false, Action::Warn) => warnings.push(json),
+                (true, _) => waived.push(record),
+                (false, Action::Deny) => violations.push(record),
+                (false, Action::Warn) => warnings.push(record),
             }
         }
         let decision = match self.mode {

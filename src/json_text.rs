@@ -133,6 +133,13 @@ impl<'o> Object<'o> {
         self
     }
 
+    /// A member of any other type, as serde_json writes it.
+    pub(crate) fn serialize(&mut self, key: &str, value: &impl serde::Serialize) -> &mut Self {
+        // Writing into a vector cannot fail.
+        drop(serde_json::to_writer(&mut *self.key(key), value));
+        self
+    }
+
     pub(crate) fn end(&mut self) {
         self.out.push(b'}');
     }

@@ -2,7 +2,6 @@
 //! threads, and handed to a reporter in input order.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::{self, BufRead};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -11,10 +10,13 @@ use serde::Serialize;
 
 use crate::input::{Batch, Frame, FrameError, Framer, InputSource, open_input};
 use crate::model::{
-    Field, ParsedRecord, Read, RecordError, Session, SkippedEvent, Timestamp, member_like,
-    parse_record,
+    Field, ParsedRecord, Read, RecordError, Session, SkippedEvent, Timestamp, parse_record,
 };
 use crate::policy::{CompiledPolicySet, Decision, Evaluation, Severity};
+
+mod problems;
+
+pub use problems::{InputError, InputProblem, InputWarning, IoFailure, UnknownKey};
 
 /// How many records a batch holds: large enough to amortise handing work to threads, small
 /// enough that memory stays flat.
@@ -37,17 +39,6 @@ pub struct RecordResult<'p> {
     /// The same session under the baseline set, when the linter has one (see
     /// [`Linter::with_baseline`]).
     pub baseline: Option<Evaluation<'p>>,
-}
-
-/// A record, or a whole input, that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InputError {
-    pub source: Arc<str>,
-    /// The record number it took, `None` when the input could not be opened or read on.
-    pub record: Option<u64>,
-    pub line: Option<u64>,
-    pub column: Option<u64>,
-    pub message: String,
 }
 
 /// What a reporter is handed, in input order.
@@ -96,63 +87,6 @@ pub struct Summary {
     pub warnings: Vec<InputWarning>,
 }
 
-/// Records of an input that name keys that are not members of `Session`. They are read, since
-/// AWS adds members to `Session`, but a misspelt column is a rule that silently never applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InputWarning {
-    pub source: Arc<str>,
-    pub message: String,
-    pub unknown_keys: Vec<UnknownKey>,
-}
-
-/// A key that is not a member of `Session`, and how many records of an input name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UnknownKey {
-    pub key: String,
-    pub records: u64,
-    /// The member it resembles, if any (`Tagret`: `Target`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub did_you_mean: Option<&'static str>,
-}
-
-impl InputWarning {
-    fn unknown_keys(source: Arc<str>, counts: BTreeMap<String, u64>) -> Self {
-        let mut unknown_keys: Vec<UnknownKey> = counts
-            .into_iter()
-            .map(|(key, records)| UnknownKey {
-                did_you_mean: member_like(&key).map(Field::name),
-                key,
-                records,
-            })
-            .collect();
-        unknown_keys.sort_by(|a, b| b.records.cmp(&a.records).then(a.key.cmp(&b.key)));
-        let message = UnknownKeysMessage(&unknown_keys).to_string();
-        Self {
-            source,
-            message,
-            unknown_keys,
-        }
-    }
-}
-
-struct UnknownKeysMessage<'a>(&'a [UnknownKey]);
-
-impl fmt::Display for UnknownKeysMessage<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("records name keys that are not members of Session, and were not read: ")?;
-        for (i, key) in self.0.iter().enumerate() {
-            let sep = if i == 0 { "" } else { ", " };
-            let plural = if key.records == 1 { "" } else { "s" };
-            write!(f, "{sep}`{}` ({} record{plural}", key.key, key.records)?;
-            if let Some(member) = key.did_you_mean {
-                write!(f, "; did you mean `{member}`?")?;
-            }
-            f.write_str(")")?;
-        }
-        Ok(())
-    }
-}
-
 /// Records per decision.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DecisionCounts {
@@ -186,11 +120,7 @@ impl Summary {
             .rules()
             .iter()
             .map(|rule| RuleCount {
-                rule: format!(
-                    "{}/{}",
-                    set.policy_of(rule).map_or("", |p| p.id()),
-                    rule.id()
-                ),
+                rule: rule.qualified_id().to_owned(),
                 severity: rule.severity(),
                 violations: 0,
                 waived: 0,
@@ -202,7 +132,9 @@ impl Summary {
         }
     }
 
-    fn count(&mut self, set: &CompiledPolicySet, evaluation: &Evaluation<'_>) {
+    /// Counts one evaluation of the set the summary was made for: `by_rule` is in the set's
+    /// order, so a violation's rule index is its entry.
+    fn count(&mut self, evaluation: &Evaluation<'_>) {
         self.records += 1;
         self.evaluated += 1;
         match evaluation.decision {
@@ -211,11 +143,7 @@ impl Summary {
             Decision::Allow => self.decisions.allow += 1,
         }
         for violation in &evaluation.violations {
-            let index = set
-                .rules()
-                .iter()
-                .position(|r| std::ptr::eq(r, violation.rule));
-            let entry = index.and_then(|i| self.by_rule.get_mut(i));
+            let entry = self.by_rule.get_mut(violation.rule.index().index());
             if violation.is_waived() {
                 self.waived += 1;
                 if let Some(entry) = entry {
@@ -272,15 +200,15 @@ enum Outcome<'p> {
     Error {
         line: u64,
         column: Option<u64>,
-        message: String,
+        problem: InputProblem,
     },
     /// An event that starts no Session Manager session.
     Skipped(SkippedEvent),
     /// The input could not be opened; nothing is reported from it.
-    Unopened(String),
-    /// Reading failed part way; nothing after this is reported from the input. The message
+    Unopened(io::Error),
+    /// Reading failed part way; nothing after this is reported from the input. The problem
     /// gets the number of the last record when it is reported, since only then is it known.
-    ReadFailed(String),
+    ReadFailed(io::Error),
 }
 
 struct Evaluated<'p> {
@@ -351,8 +279,8 @@ impl<'p> Linter<'p> {
         let reader = match open_input(input) {
             Ok(reader) => reader,
             Err(error) => {
-                let outcome = Outcome::Unopened(format!("cannot read input: {error}"));
-                return emitter.emit(self.set, outcome, reporter, summary);
+                let outcome = Outcome::Unopened(error);
+                return emitter.emit(outcome, reporter, summary);
             }
         };
         let reader: Box<dyn BufRead + Send> = match &self.bytes_read {
@@ -389,17 +317,12 @@ impl<'p> Linter<'p> {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
                 Err(error) => {
-                    let outcome = Outcome::ReadFailed(error.to_string());
-                    return emitter.emit(self.set, outcome, reporter, summary);
+                    let outcome = Outcome::ReadFailed(error);
+                    return emitter.emit(outcome, reporter, summary);
                 }
             }
             for item in &batch.items {
-                emitter.emit(
-                    self.set,
-                    self.evaluate_item(&batch, item),
-                    reporter,
-                    summary,
-                )?;
+                emitter.emit(self.evaluate_item(&batch, item), reporter, summary)?;
             }
         }
     }
@@ -473,7 +396,7 @@ impl<'p> Linter<'p> {
                                 (sequence, outcomes)
                             }
                             Ok(Work::Failed(sequence, error)) => {
-                                (sequence, vec![Outcome::ReadFailed(error.to_string())])
+                                (sequence, vec![Outcome::ReadFailed(error)])
                             }
                             Err(_) => return,
                         };
@@ -494,7 +417,7 @@ impl<'p> Linter<'p> {
                 while let Some(mut outcomes) = pending.remove(&next) {
                     next += 1;
                     for outcome in outcomes.drain(..) {
-                        if let Err(error) = emitter.emit(self.set, outcome, reporter, summary) {
+                        if let Err(error) = emitter.emit(outcome, reporter, summary) {
                             result = Err(error);
                             break 'receive;
                         }
@@ -520,7 +443,7 @@ impl<'p> Linter<'p> {
                 return Outcome::Error {
                     line: error.line,
                     column: Some(error.column),
-                    message: error.kind.to_string(),
+                    problem: InputProblem::Frame(error.kind.clone()),
                 };
             }
         };
@@ -631,7 +554,6 @@ impl<'p> Emitter<'p> {
 
     fn emit(
         &mut self,
-        set: &CompiledPolicySet,
         outcome: Outcome<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
@@ -640,19 +562,17 @@ impl<'p> Emitter<'p> {
             return Ok(());
         }
         match outcome {
-            Outcome::Record { line, evaluated } => {
-                self.report(set, line, evaluated, reporter, summary)
-            }
+            Outcome::Record { line, evaluated } => self.report(line, evaluated, reporter, summary),
             Outcome::Records { line, list } => {
                 for evaluated in list {
-                    self.report(set, line, evaluated, reporter, summary)?;
+                    self.report(line, evaluated, reporter, summary)?;
                 }
                 Ok(())
             }
             Outcome::Error {
                 line,
                 column,
-                message,
+                problem,
             } => {
                 self.result.record += 1;
                 summary.records += 1;
@@ -662,20 +582,23 @@ impl<'p> Emitter<'p> {
                     record: Some(self.result.record),
                     line: Some(line),
                     column,
-                    message,
+                    problem,
                 })
             }
             Outcome::Skipped(event) => {
                 *summary.skipped_events.entry(event.source).or_default() += 1;
                 Ok(())
             }
-            Outcome::Unopened(message) => self.stop(message, reporter, summary),
+            Outcome::Unopened(error) => {
+                let error = error.into();
+                self.stop(InputProblem::Unopened { error }, reporter, summary)
+            }
             Outcome::ReadFailed(error) => {
-                let message = format!(
-                    "reading stopped after record {}: {error}",
-                    self.result.record
-                );
-                self.stop(message, reporter, summary)
+                let problem = InputProblem::ReadFailed {
+                    after_record: self.result.record,
+                    error: error.into(),
+                };
+                self.stop(problem, reporter, summary)
             }
         }
     }
@@ -683,13 +606,12 @@ impl<'p> Emitter<'p> {
     /// Numbers and reports one evaluated record.
     fn report(
         &mut self,
-        set: &CompiledPolicySet,
         line: u64,
         evaluated: Evaluated<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
-        summary.count(set, &evaluated.evaluation);
+        summary.count(&evaluated.evaluation);
         for key in evaluated.unknown_keys {
             *self.unknown_keys.entry(key).or_default() += 1;
         }
@@ -724,17 +646,13 @@ impl<'p> Emitter<'p> {
         if content || self.stopped {
             return Ok(());
         }
-        self.stop(
-            "the input is empty: it holds no JSON value (no bytes, or only whitespace)".to_owned(),
-            reporter,
-            summary,
-        )
+        self.stop(InputProblem::Empty, reporter, summary)
     }
 
     /// Reports that the input stopped being read; nothing after it is reported.
     fn stop(
         &mut self,
-        message: String,
+        problem: InputProblem,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
@@ -745,36 +663,40 @@ impl<'p> Emitter<'p> {
             record: None,
             line: None,
             column: None,
-            message,
+            problem,
         })
     }
 }
 
 /// An input error for a record that could not be read; `line` is where the record starts.
 fn record_error<'p>(line: u64, error: &RecordError) -> Outcome<'p> {
+    let error = error.clone();
     let Some((within, column)) = error.position() else {
         return Outcome::Error {
             line,
             column: None,
-            message: error.problem(),
+            problem: InputProblem::Record {
+                error,
+                at_character: None,
+            },
         };
     };
     let within = within as u64;
     // Positions inside the record become positions in the input. A record's first line may
     // start after indentation the framer skipped, so a column is given only for the lines
     // after it; on the first line it is told relative to the record.
-    let (column, message) = if within > 1 {
-        (Some(column as u64), error.problem())
+    let (column, at_character) = if within > 1 {
+        (Some(column as u64), None)
     } else {
-        (
-            None,
-            format!("{} (at character {column} of the record)", error.problem()),
-        )
+        (None, Some(column))
     };
     Outcome::Error {
         line: line + within.saturating_sub(1),
         column,
-        message,
+        problem: InputProblem::Record {
+            error,
+            at_character,
+        },
     }
 }
 

@@ -161,7 +161,7 @@ pub(crate) fn default_message(
     let notes: Vec<String> = failure
         .reason
         .iter()
-        .cloned()
+        .map(ToString::to_string)
         .chain(case.map(|case| format!("case {case}")))
         .collect();
     if !notes.is_empty() {

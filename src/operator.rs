@@ -16,7 +16,7 @@ use marked_yaml::types::MarkedScalarNode;
 
 use crate::compile::{CompileError, Compiler, Compiles};
 use crate::diagnostic::closest;
-use crate::model::{Field, FieldKind, Read, Session, Timestamp};
+use crate::model::{Field, FieldKind, Read, Session, Timestamp, UnreadableOperand};
 
 pub(crate) use compare::{Comparison, Order, TimeBound};
 pub(crate) use during::{DAYS, Window};
@@ -468,7 +468,7 @@ impl Operator {
         field: Field,
         session: &Session<'_>,
         now: Timestamp,
-    ) -> Option<String> {
+    ) -> Option<UnreadableOperand> {
         match self {
             Self::Exists(_) | Self::Present(_) | Self::Type(_) => None,
             Self::Membership(set) => set.unreadable(field, session, now),
@@ -489,9 +489,9 @@ pub(crate) fn judge<T>(read: Read<T>, negated: bool, test: impl FnOnce(T) -> boo
     }
 }
 
-fn reason<T>(read: Read<T>) -> Option<String> {
+fn reason<T>(read: Read<T>) -> Option<UnreadableOperand> {
     match read {
-        Read::Unreadable(why) => Some(why.to_string()),
+        Read::Unreadable(why) => Some(UnreadableOperand::Field(why)),
         _ => None,
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::condition::Condition;
 use crate::diagnostic::Location;
 use crate::message::{MessageContext, Template, default_message};
-use crate::model::{Field, Session, Timestamp};
+use crate::model::{Field, Session, Timestamp, UnreadableOperand};
 
 /// How serious a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -150,11 +150,26 @@ impl Policy {
     }
 }
 
+/// A rule's identity within its compiled set: the index of its entry in
+/// [`CompiledPolicySet::rules`]. Cheap to copy and compare; meaningless across two sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleId(pub(crate) usize);
+
+impl RuleId {
+    /// The index of the rule in [`CompiledPolicySet::rules`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub(crate) policy: usize,
+    pub(crate) index: RuleId,
     pub(crate) id: String,
+    /// `policy/rule`, written once by the compiler.
+    pub(crate) qualified_id: String,
     pub(crate) description: Option<String>,
     pub(crate) severity: Severity,
     pub(crate) action: Action,
@@ -184,6 +199,16 @@ impl Rule {
         &self.id
     }
 
+    /// `policy/rule`: the id outputs name the rule by, unique within the set.
+    pub fn qualified_id(&self) -> &str {
+        &self.qualified_id
+    }
+
+    /// The rule's identity within its set.
+    pub fn index(&self) -> RuleId {
+        self.index
+    }
+
     /// The description, if the rule has one.
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
@@ -202,6 +227,12 @@ impl Rule {
     /// Where the rule is defined.
     pub fn location(&self) -> Option<Location> {
         self.location
+    }
+
+    /// Whether the rule writes its own `message`; without one, a violation's message is written
+    /// from the failed check, and says why a value was unreadable.
+    pub fn has_message(&self) -> bool {
+        self.message.is_some()
     }
 
     /// The rule's condition for `explain`: its `when`, and what it requires (per case).
@@ -256,7 +287,7 @@ impl Rule {
 #[derive(Debug, Clone)]
 pub struct Exception {
     pub(crate) id: String,
-    /// Indices into the set's rules; `None` waives every rule of the policy.
+    /// The [`RuleId::index`] of each rule it waives; `None` waives every rule of the policy.
     pub(crate) rules: Option<Vec<usize>>,
     pub(crate) when: Option<Condition>,
     /// Sessions that started at or after this instant are not waived.
@@ -291,10 +322,15 @@ impl Exception {
         self.when.as_ref().map(Condition::describe)
     }
 
-    fn waives(&self, rule: usize, session: &Session<'_>, now: Timestamp) -> bool {
+    /// Whether it can waive the rule, whatever the record.
+    fn names(&self, rule: RuleId) -> bool {
         self.rules
             .as_ref()
-            .is_none_or(|rules| rules.contains(&rule))
+            .is_none_or(|rules| rules.contains(&rule.index()))
+    }
+
+    fn waives(&self, rule: RuleId, session: &Session<'_>, now: Timestamp) -> bool {
+        self.names(rule)
             && self
                 .expires
                 .is_none_or(|expires| session.started_at_or(now) < expires)
@@ -315,6 +351,9 @@ pub struct Violation<'p> {
     /// The field's value in the record, `null` where absent.
     pub actual: serde_json::Value,
     pub expected: String,
+    /// Why the failing check could not read a value it needed, when that is why it failed.
+    /// The default message says so too; a rule's own message may not.
+    pub unreadable: Option<UnreadableOperand>,
     pub waived_by: Option<&'p Exception>,
 }
 
@@ -325,8 +364,8 @@ impl Violation<'_> {
     }
 
     /// `policy/rule`.
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.policy.id, self.rule.id)
+    pub fn id(&self) -> &str {
+        self.rule.qualified_id()
     }
 }
 
@@ -355,6 +394,11 @@ impl CompiledPolicySet {
         &self.rules
     }
 
+    /// The rule with an identity of this set.
+    pub fn rule(&self, id: RuleId) -> Option<&Rule> {
+        self.rules.get(id.index())
+    }
+
     /// The policy a rule belongs to.
     pub fn policy_of(&self, rule: &Rule) -> Option<&Policy> {
         self.policies.get(rule.policy)
@@ -362,31 +406,24 @@ impl CompiledPolicySet {
 
     /// The exceptions that can waive a rule: those of its policy that name it or name no rule.
     pub fn exceptions_for(&self, rule: &Rule) -> Vec<&Exception> {
-        let Some(index) = self.rules.iter().position(|r| std::ptr::eq(r, rule)) else {
-            return Vec::new();
-        };
         self.policy_of(rule).map_or_else(Vec::new, |policy| {
             policy
                 .exceptions
                 .iter()
-                .filter(|e| e.rules.as_ref().is_none_or(|rules| rules.contains(&index)))
+                .filter(|e| e.names(rule.index))
                 .collect()
         })
     }
 
     /// Finds a rule by `policy/rule` id, or by a rule id that only one policy uses.
     pub fn find_rule(&self, id: &str) -> Option<&Rule> {
-        match id.split_once('/') {
-            Some((policy, rule)) => self
-                .rules
-                .iter()
-                .find(|r| r.id == rule && self.policy_of(r).is_some_and(|p| p.id == policy)),
-            None => {
-                let mut found = self.rules.iter().filter(|r| r.id == id);
-                let first = found.next();
-                if found.next().is_some() { None } else { first }
-            }
+        // Ids cannot hold `/`, so only a qualified id has one.
+        if id.contains('/') {
+            return self.rules.iter().find(|r| r.qualified_id == id);
         }
+        let mut found = self.rules.iter().filter(|r| r.id == id);
+        let first = found.next();
+        if found.next().is_some() { None } else { first }
     }
 
     /// Evaluates one record at the evaluation time `now` (which ends active sessions' `Duration`
@@ -394,7 +431,7 @@ impl CompiledPolicySet {
     pub fn evaluate<'p>(&'p self, session: &Session<'_>, now: Timestamp) -> Evaluation<'p> {
         let mut violations = Vec::new();
         let mut decision = Decision::Allow;
-        for (index, rule) in self.rules.iter().enumerate() {
+        for rule in &self.rules {
             let Some((require, case)) = rule.requirement(session, now) else {
                 continue;
             };
@@ -407,7 +444,7 @@ impl CompiledPolicySet {
             let waived_by = policy
                 .exceptions
                 .iter()
-                .find(|e| e.waives(index, session, now));
+                .find(|e| e.waives(rule.index, session, now));
             if waived_by.is_none() {
                 decision = decision.max(match rule.action {
                     Action::Deny => Decision::Deny,
@@ -464,6 +501,7 @@ impl CompiledPolicySet {
             field: failure.field,
             actual: session.actual(failure.field, now),
             expected: failure.expected,
+            unreadable: failure.reason,
             waived_by,
         }
     }

@@ -11,14 +11,15 @@ mod tee;
 mod text;
 pub mod xml;
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::lint::RecordResult;
-use crate::policy::{Action, CompiledPolicySet, Rule, Severity, Violation};
+use crate::model::{Field, UnreadableOperand};
+use crate::policy::{Action, Rule, Severity, Violation};
 
 pub use github::GithubReporter;
 pub use html::HtmlReporter;
@@ -77,9 +78,7 @@ pub fn fingerprint(result: &RecordResult<'_>, violation: &Violation<'_>) -> Stri
     let mut input = String::with_capacity(128);
     input.push_str(FINGERPRINT_VERSION);
     input.push_str(SEP);
-    input.push_str(violation.policy.id());
-    input.push('/');
-    input.push_str(violation.rule.id());
+    input.push_str(violation.id());
     input.push_str(SEP);
     match result.session_id.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => {
@@ -111,36 +110,6 @@ fn hex(bytes: &[u8]) -> String {
     text
 }
 
-/// Finds a rule's index in its set by address, in constant time: violations borrow their rule
-/// from the set, so the address identifies it.
-#[derive(Debug, Clone)]
-struct RuleIndex(HashMap<usize, usize>);
-
-impl RuleIndex {
-    fn new(set: &CompiledPolicySet) -> Self {
-        Self(
-            set.rules()
-                .iter()
-                .enumerate()
-                .map(|(index, rule)| (std::ptr::from_ref(rule) as usize, index))
-                .collect(),
-        )
-    }
-
-    fn get(&self, rule: &Rule) -> Option<usize> {
-        self.0.get(&(std::ptr::from_ref(rule) as usize)).copied()
-    }
-}
-
-/// `policy/rule` for a rule of the set.
-fn rule_id(set: &CompiledPolicySet, rule: &Rule) -> String {
-    format!(
-        "{}/{}",
-        set.policy_of(rule).map_or("", |p| p.id()),
-        rule.id()
-    )
-}
-
 /// A violation as every JSON format writes it: the fields of the policy language's contract.
 /// Keys are in alphabetical order, as a `serde_json::Value` object would have them.
 #[derive(Debug, Serialize)]
@@ -153,6 +122,9 @@ pub struct ViolationView<'a> {
     pub policy: &'a str,
     pub rule: &'a str,
     pub severity: Severity,
+    /// Present only for a value the failing check could not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<&'a UnreadableOperand>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived_by: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -171,9 +143,143 @@ impl<'a> ViolationView<'a> {
             policy: violation.policy.id(),
             rule: violation.rule.id(),
             severity: violation.rule.severity(),
+            unreadable: violation.unreadable.as_ref(),
             waived_by: violation.waived_by.map(|e| e.id()),
             waiver_reason: violation.waived_by.map(|e| e.reason()),
         }
+    }
+}
+
+/// A violation detached from its compiled set, for results that outlive it (the hook's
+/// decision). It serializes exactly as [`ViolationView`] does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViolationRecord {
+    /// `policy/rule`.
+    id: String,
+    policy: String,
+    rule: String,
+    action: Action,
+    severity: Severity,
+    field: Field,
+    actual: Value,
+    expected: String,
+    message: String,
+    unreadable: Option<UnreadableOperand>,
+    waived_by: Option<String>,
+    waiver_reason: Option<String>,
+}
+
+impl ViolationRecord {
+    /// Copies what a violation says.
+    pub fn of(violation: &Violation<'_>) -> Self {
+        Self {
+            id: violation.id().to_owned(),
+            policy: violation.policy.id().to_owned(),
+            rule: violation.rule.id().to_owned(),
+            action: violation.rule.action(),
+            severity: violation.rule.severity(),
+            field: violation.field,
+            actual: violation.actual.clone(),
+            expected: violation.expected.clone(),
+            message: violation.message.clone(),
+            unreadable: violation.unreadable.clone(),
+            waived_by: violation.waived_by.map(|e| e.id().to_owned()),
+            waiver_reason: violation.waived_by.map(|e| e.reason().to_owned()),
+        }
+    }
+
+    /// `policy/rule`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The policy id.
+    pub fn policy(&self) -> &str {
+        &self.policy
+    }
+
+    /// The rule id, unique within its policy.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+
+    /// The rule's action.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The rule's severity.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The field whose check failed.
+    pub fn field(&self) -> Field {
+        self.field
+    }
+
+    /// The field's value in the record, `null` where absent.
+    pub fn actual(&self) -> &Value {
+        &self.actual
+    }
+
+    /// What the check expected, in a few words.
+    pub fn expected(&self) -> &str {
+        &self.expected
+    }
+
+    /// The rule's message, or the default one.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Why a value the check needed was unreadable, when that is why it failed.
+    pub fn unreadable(&self) -> Option<&UnreadableOperand> {
+        self.unreadable.as_ref()
+    }
+
+    /// The exception that waived it, if one did.
+    pub fn waived_by(&self) -> Option<&str> {
+        self.waived_by.as_deref()
+    }
+
+    /// That exception's reason.
+    pub fn waiver_reason(&self) -> Option<&str> {
+        self.waiver_reason.as_deref()
+    }
+
+    fn view(&self) -> ViolationView<'_> {
+        ViolationView {
+            action: self.action,
+            actual: &self.actual,
+            expected: &self.expected,
+            field: self.field.name(),
+            message: &self.message,
+            policy: &self.policy,
+            rule: &self.rule,
+            severity: self.severity,
+            unreadable: self.unreadable.as_ref(),
+            waived_by: self.waived_by.as_deref(),
+            waiver_reason: self.waiver_reason.as_deref(),
+        }
+    }
+}
+
+impl Serialize for ViolationRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(serializer)
+    }
+}
+
+/// A violation's message as the formats read by people show it: with the reason a value was
+/// unreadable added when the message does not give it, which is when the rule writes its own
+/// (the default message always says why).
+pub(crate) fn message_with_reason<'a>(violation: &'a Violation<'_>) -> Cow<'a, str> {
+    match &violation.unreadable {
+        Some(reason) if violation.rule.has_message() => {
+            Cow::Owned(format!("{} (unreadable: {reason})", violation.message))
+        }
+        _ => Cow::Borrowed(&violation.message),
     }
 }
 

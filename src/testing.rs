@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::compile;
 use crate::diagnostic::{Diagnostic, Level, closest};
 use crate::model::{ParsedRecord, Session, Timestamp, parse_record};
-use crate::policy::{CompiledPolicySet, Decision};
+use crate::policy::{CompiledPolicySet, Decision, Rule};
 use crate::source::{SourceMap, is_test_file};
 
 mod file;
@@ -303,25 +303,18 @@ fn load_tests(
         }
     };
     let folder = file.parent().unwrap_or(Path::new("."));
-    let rule_ids: Vec<String> = set
-        .rules()
-        .iter()
-        .map(|r| format!("{}/{}", set.policy_of(r).map_or("", |p| p.id()), r.id()))
-        .collect();
+    let rule_ids: Vec<&str> = set.rules().iter().map(Rule::qualified_id).collect();
     for test in document.tests {
         let mut ok = true;
         let mut check_list = |list: Option<Vec<Located<Expected>>>| -> Option<Vec<Expected>> {
             let mut out = Vec::new();
             for entry in list? {
-                if !rule_ids.contains(&entry.value.rule) {
+                if !rule_ids.contains(&entry.value.rule.as_str()) {
                     diagnostics.push(error(
                         entry.at,
                         TestFileError::UnknownExpectedRule {
-                            suggestion: closest(
-                                &entry.value.rule,
-                                rule_ids.iter().map(String::as_str),
-                            )
-                            .map(str::to_owned),
+                            suggestion: closest(&entry.value.rule, rule_ids.iter().copied())
+                                .map(str::to_owned),
                             id: entry.value.rule.clone(),
                         },
                     ));
@@ -426,7 +419,7 @@ pub fn run(suites: &[Suite], clock: Timestamp) -> TestReport {
             .rules()
             .iter()
             .map(|r| RuleCoverage {
-                rule: format!("{}/{}", set.policy_of(r).map_or("", |p| p.id()), r.id()),
+                rule: r.qualified_id().to_owned(),
                 ..RuleCoverage::default()
             })
             .collect();
@@ -443,7 +436,7 @@ pub fn run(suites: &[Suite], clock: Timestamp) -> TestReport {
                 if evaluation
                     .violations
                     .iter()
-                    .any(|v| std::ptr::eq(v.rule, rule))
+                    .any(|v| v.rule.index() == rule.index())
                 {
                     entry.failed += 1;
                 } else {
@@ -469,7 +462,9 @@ pub fn run(suites: &[Suite], clock: Timestamp) -> TestReport {
             }
             let vacuous = !applied_any && test.violations.as_ref().is_some_and(Vec::is_empty);
             let pairs = |list: &[&crate::policy::Violation<'_>]| {
-                list.iter().map(|v| (v.id(), v.message.clone())).collect()
+                list.iter()
+                    .map(|v| (v.id().to_owned(), v.message.clone()))
+                    .collect()
             };
             report.outcomes.push(TestOutcome {
                 file: test.file.clone(),
@@ -498,7 +493,7 @@ fn compare(
     let mut expected_ids: Vec<&str> = expected.iter().map(|e| e.rule.as_str()).collect();
     expected_ids.sort_unstable();
     expected_ids.dedup();
-    let mut actual_ids: Vec<String> = actual.iter().map(|v| v.id()).collect();
+    let mut actual_ids: Vec<&str> = actual.iter().map(|v| v.id()).collect();
     actual_ids.sort_unstable();
     actual_ids.dedup();
     let missing: Vec<&str> = expected_ids
@@ -508,7 +503,7 @@ fn compare(
         .collect();
     let unexpected: Vec<&str> = actual_ids
         .iter()
-        .map(String::as_str)
+        .copied()
         .filter(|id| !expected_ids.contains(id))
         .collect();
     if !missing.is_empty() {
@@ -535,7 +530,7 @@ fn compare(
                     .as_deref()
                     .is_none_or(|m| v.message.contains(m))
         });
-        if !matched && actual_ids.contains(&entry.rule) {
+        if !matched && actual_ids.contains(&entry.rule.as_str()) {
             let mut pins = Vec::new();
             if let Some(field) = &entry.field {
                 pins.push(format!("field {field}"));

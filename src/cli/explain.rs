@@ -50,18 +50,11 @@ pub fn run(args: Args) -> u8 {
 
 /// Why no rule was found: ambiguous between policies, or unknown (with the closest id).
 fn not_found(set: &CompiledPolicySet, id: &str) -> String {
-    let full = |rule: &Rule| {
-        format!(
-            "{}/{}",
-            set.policy_of(rule).map_or("", |p| p.id()),
-            rule.id()
-        )
-    };
-    let same_id: Vec<String> = set
+    let same_id: Vec<&str> = set
         .rules()
         .iter()
         .filter(|r| r.id() == id)
-        .map(full)
+        .map(Rule::qualified_id)
         .collect();
     if same_id.len() > 1 {
         return format!(
@@ -69,20 +62,19 @@ fn not_found(set: &CompiledPolicySet, id: &str) -> String {
             same_id.join(", ")
         );
     }
-    let ids: Vec<String> = set.rules().iter().map(full).collect();
+    let ids: Vec<&str> = set.rules().iter().map(Rule::qualified_id).collect();
     let bare: Vec<&str> = set.rules().iter().map(Rule::id).collect();
-    let suggestion =
-        ssm_guard::diagnostic::closest(id, ids.iter().map(String::as_str)).or_else(|| {
-            let index = bare
-                .iter()
-                .position(|b| ssm_guard::diagnostic::closest(id, [*b]).is_some())?;
-            ids.get(index).map(String::as_str)
-        });
+    let suggestion = ssm_guard::diagnostic::closest(id, ids.iter().copied()).or_else(|| {
+        let index = bare
+            .iter()
+            .position(|b| ssm_guard::diagnostic::closest(id, [*b]).is_some())?;
+        ids.get(index).copied()
+    });
     // A part of an id (`duration-cap` for `duration-cap-per-target`) is worth a list.
     let lowered = id.to_lowercase();
     let containing: Vec<&str> = ids
         .iter()
-        .map(String::as_str)
+        .copied()
         .filter(|full| full.to_lowercase().contains(&lowered))
         .collect();
     let suggestion = suggestion.or(match containing.as_slice() {
@@ -108,7 +100,7 @@ fn write_explanation(
 ) -> io::Result<()> {
     let policy = set.policy_of(rule);
     let policy_id = policy.map_or("", |p| p.id());
-    writeln!(out, "{policy_id}/{}", rule.id())?;
+    writeln!(out, "{}", rule.qualified_id())?;
     writeln!(out)?;
     let mut facts = vec![("policy", policy_id.to_owned())];
     facts.push(("severity", rule.severity().to_string()));
@@ -175,8 +167,7 @@ fn write_explanation(
     }
 
     if let Some(at) = rule.location() {
-        let id = format!("{policy_id}/{}", rule.id());
-        let tests = tests_naming(Path::new(sources.name(at.source)), &id);
+        let tests = tests_naming(Path::new(sources.name(at.source)), rule.qualified_id());
         if !tests.is_empty() {
             writeln!(out, "\ntests that name it:")?;
             for test in tests {

@@ -41,11 +41,7 @@ pub fn run(args: Args) -> u8 {
         .rules()
         .iter()
         .map(|rule| Row {
-            id: format!(
-                "{}/{}",
-                set.policy_of(rule).map_or("", |p| p.id()),
-                rule.id()
-            ),
+            id: rule.qualified_id(),
             severity: rule.severity().name(),
             action: rule.action().name(),
             description: rule.description().unwrap_or(""),
@@ -72,7 +68,7 @@ pub fn run(args: Args) -> u8 {
 
 /// One rule as listed.
 struct Row<'a> {
-    id: String,
+    id: &'a str,
     severity: &'static str,
     action: &'static str,
     description: &'a str,

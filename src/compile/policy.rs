@@ -13,7 +13,7 @@ use super::{
 use crate::diagnostic::{Location, closest};
 use crate::message::{Template, TemplateErrors};
 use crate::model::Timestamp;
-use crate::policy::{Action, Body, Case, Exception, Policy, Rule, Severity};
+use crate::policy::{Action, Body, Case, Exception, Policy, Rule, RuleId, Severity};
 
 impl Compiler<'_> {
     /// Compiles one policy document. Every problem is reported, and any error fails it whole:
@@ -73,7 +73,18 @@ impl Compiler<'_> {
             }
             Some(list) => {
                 for node in list.iter() {
-                    let compiled = self.rule(node, policy_index, default_severity, default_action);
+                    // Its place in the set, should it be kept: rules before it that were
+                    // dropped take none.
+                    let index = RuleId(first_rule + rules.len());
+                    let policy_id = id.as_deref().unwrap_or_default();
+                    let compiled = self.rule(
+                        node,
+                        policy_index,
+                        policy_id,
+                        index,
+                        default_severity,
+                        default_action,
+                    );
                     let Some((id_node, rule)) = failures.note(compiled) else {
                         // A rule with errors still has its id: an exception naming it is not
                         // wrong, and a later rule with the same id is still a duplicate. The
@@ -140,6 +151,8 @@ impl Compiler<'_> {
         &mut self,
         node: &'d Node,
         policy: usize,
+        policy_id: &str,
+        index: RuleId,
         default_severity: Severity,
         default_action: Action,
     ) -> Compiles<(&'d Node, Rule)> {
@@ -184,9 +197,13 @@ impl Compiler<'_> {
         keys?;
         self.errors_since(mark)?;
         let location = self.location(node.span(), 1);
+        let id = id?;
         let rule = Rule {
             policy,
-            id: id?,
+            index,
+            // The one place `policy/rule` is written: every output reads it from here.
+            qualified_id: format!("{policy_id}/{id}"),
+            id,
             description: description?,
             severity: severity?.unwrap_or(default_severity),
             action: action?.unwrap_or(default_action),

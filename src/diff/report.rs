@@ -183,7 +183,7 @@ impl<'p, W: Write> Reporter<'p> for DiffReporter<W> {
                 (Some(line), None) => format!(":{line}"),
                 _ => String::new(),
             };
-            writeln!(self.out, "error: {}{at}: {}\n", error.source, error.message)?;
+            writeln!(self.out, "error: {}{at}: {}\n", error.source, error.problem)?;
         }
         self.errors.push(error.clone());
         Ok(())

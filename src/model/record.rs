@@ -50,7 +50,7 @@ pub enum ParsedRecord<'a> {
 }
 
 /// Why a record could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordError {
     /// Broken JSON, or a record that is not an object; line and column count within the record.

@@ -126,6 +126,29 @@ pub enum Unreadable {
     },
 }
 
+/// Why an operator could not judge a field: a value it needed was unreadable, or absent. It
+/// travels with the violation, so that outputs say why even when a rule writes its own message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnreadableOperand {
+    /// The value of the field the check is on.
+    #[error("{0}")]
+    Field(Unreadable),
+    /// The value of the field it is compared with (`lte: { field: MaxSessionDuration }`).
+    #[error("{field}: {reason}")]
+    Operand { field: Field, reason: Unreadable },
+    /// The field it is compared with is absent.
+    #[error("{field} is absent")]
+    AbsentOperand { field: Field },
+}
+
+/// Outputs write the reason as the sentence it displays as.
+impl serde::Serialize for UnreadableOperand {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// A Session record: the values of the API's fields, read once, with typed accessors.
 ///
 /// Derived fields are computed on demand from the stored ones, since each is cheap and most

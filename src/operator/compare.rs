@@ -5,7 +5,7 @@ use marked_yaml::Node;
 
 use super::OperatorName;
 use crate::compile::{CompileError, Compiler, Compiles};
-use crate::model::{Field, FieldKind, Read, Session, Timestamp};
+use crate::model::{Field, FieldKind, Read, Session, Timestamp, UnreadableOperand};
 
 /// What the record's value is compared with.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +38,17 @@ fn field_operand(
         ));
     }
     Ok(field)
+}
+
+/// Why a field named as the operand could not be compared with.
+fn unreadable_operand<T>(operand: Operand<T>, read: Read<T>) -> Option<UnreadableOperand> {
+    match (operand, read) {
+        (Operand::Field(field), Read::Unreadable(reason)) => {
+            Some(UnreadableOperand::Operand { field, reason })
+        }
+        (Operand::Field(field), Read::Absent) => Some(UnreadableOperand::AbsentOperand { field }),
+        _ => None,
+    }
 }
 
 /// Which way a numeric comparison goes.
@@ -102,15 +113,11 @@ impl Comparison {
         field: Field,
         session: &Session<'_>,
         now: Timestamp,
-    ) -> Option<String> {
+    ) -> Option<UnreadableOperand> {
         if let Read::Unreadable(why) = session.number(field, now) {
-            return Some(why.to_string());
+            return Some(UnreadableOperand::Field(why));
         }
-        match (self.rhs, self.rhs(session, now)) {
-            (Operand::Field(other), Read::Unreadable(why)) => Some(format!("{other}: {why}")),
-            (Operand::Field(other), Read::Absent) => Some(format!("{other} is absent")),
-            _ => None,
-        }
+        unreadable_operand(self.rhs, self.rhs(session, now))
     }
 
     pub(super) fn expected(&self) -> String {
@@ -182,15 +189,15 @@ impl TimeBound {
         if self.after { lhs > rhs } else { lhs < rhs }
     }
 
-    pub(super) fn unreadable(&self, field: Field, session: &Session<'_>) -> Option<String> {
+    pub(super) fn unreadable(
+        &self,
+        field: Field,
+        session: &Session<'_>,
+    ) -> Option<UnreadableOperand> {
         if let Read::Unreadable(why) = session.instant(field) {
-            return Some(why.to_string());
+            return Some(UnreadableOperand::Field(why));
         }
-        match (self.rhs, self.rhs(session)) {
-            (Operand::Field(other), Read::Unreadable(why)) => Some(format!("{other}: {why}")),
-            (Operand::Field(other), Read::Absent) => Some(format!("{other} is absent")),
-            _ => None,
-        }
+        unreadable_operand(self.rhs, self.rhs(session))
     }
 
     pub(super) fn expected(&self) -> String {

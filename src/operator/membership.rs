@@ -7,7 +7,7 @@ use marked_yaml::Node;
 
 use super::OperatorName;
 use crate::compile::{CompileError, Compiler, Compiles, Failures};
-use crate::model::{Field, FieldKind, Read, Session, Timestamp};
+use crate::model::{Field, FieldKind, Read, Session, Timestamp, UnreadableOperand};
 
 /// Past this many strings a hash set beats a linear scan.
 const LINEAR_LIMIT: usize = 8;
@@ -221,9 +221,9 @@ impl Membership {
         field: Field,
         session: &Session<'_>,
         now: Timestamp,
-    ) -> Option<String> {
+    ) -> Option<UnreadableOperand> {
         match self.lookup(field, session, now).0 {
-            Read::Unreadable(why) => Some(why.to_string()),
+            Read::Unreadable(why) => Some(UnreadableOperand::Field(why)),
             _ => None,
         }
     }

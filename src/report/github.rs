@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use super::Level;
+use super::{Level, message_with_reason};
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
 
 /// Writes a workflow command per violation and per input error, and a closing notice.
@@ -70,14 +70,14 @@ impl<'p, W: Write> Reporter<'p> for GithubReporter<W> {
             let rule = violation.rule;
             let session = result.session_id.as_deref().unwrap_or("(no SessionId)");
             let mut title = format!("{} ({} {})", violation.id(), rule.severity(), rule.action());
+            let said = message_with_reason(violation);
             let (name, message) = match violation.waived_by {
                 Some(exception) => {
                     title.push_str(" waived");
                     (
                         "notice",
                         format!(
-                            "{} [session {session}; waived by {}: {}]",
-                            violation.message,
+                            "{said} [session {session}; waived by {}: {}]",
                             exception.id(),
                             exception.reason()
                         ),
@@ -89,7 +89,7 @@ impl<'p, W: Write> Reporter<'p> for GithubReporter<W> {
                         Level::Warning => "warning",
                         Level::Note => "notice",
                     },
-                    format!("{} [session {session}]", violation.message),
+                    format!("{said} [session {session}]"),
                 ),
             };
             self.command(
@@ -106,8 +106,8 @@ impl<'p, W: Write> Reporter<'p> for GithubReporter<W> {
 
     fn input_error(&mut self, error: &InputError) -> io::Result<()> {
         let message = match error.record {
-            Some(record) => format!("record {record}: {}", error.message),
-            None => error.message.clone(),
+            Some(record) => format!("record {record}: {}", error.problem),
+            None => error.problem.to_string(),
         };
         self.command(
             "error",

@@ -19,6 +19,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
+use super::message_with_reason;
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
 use crate::model::Timestamp;
 use crate::policy::{Action, CompiledPolicySet, Decision};
@@ -140,12 +141,12 @@ impl<'p, W: Write> Reporter<'p> for HtmlReporter<'p, W> {
             let rule = violation.rule;
             if let Some(exception) = violation.waived_by {
                 self.collected.waived.push(Waived {
-                    rule: violation.id(),
+                    rule: violation.id().to_owned(),
                     session: session.to_owned(),
                     target: target.to_owned(),
                     owner: owner.to_owned(),
                     start: start.clone(),
-                    message: violation.message.clone(),
+                    message: message_with_reason(violation).into_owned(),
                     exception: exception.id().to_owned(),
                     reason: exception.reason().to_owned(),
                     approved_by: exception.approved_by().unwrap_or("").to_owned(),
@@ -177,7 +178,7 @@ impl<'p, W: Write> Reporter<'p> for HtmlReporter<'p, W> {
                 violation.field.name(),
                 actual,
                 violation.expected,
-                violation.message,
+                message_with_reason(violation),
                 result.source.as_ref(),
                 result.line,
             ]);

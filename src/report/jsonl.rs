@@ -47,6 +47,9 @@ impl<'p, W: Write> Reporter<'p> for JsonLinesReporter<W> {
                 .str("severity", v.severity.name())
                 .str("source", &result.source)
                 .opt_str("target", result.target.as_deref());
+            if let Some(unreadable) = v.unreadable {
+                line.serialize("unreadable", unreadable);
+            }
             if let Some(waived_by) = v.waived_by {
                 line.str("waived_by", waived_by);
             }

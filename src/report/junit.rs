@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{RuleIndex, rule_id, xml};
+use super::{message_with_reason, xml};
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
 use crate::policy::CompiledPolicySet;
 
@@ -18,7 +18,6 @@ use crate::policy::CompiledPolicySet;
 pub struct JunitReporter<'p, W: Write> {
     out: W,
     set: &'p CompiledPolicySet,
-    index: RuleIndex,
     /// Per rule of the set: its failing and skipped cases, in input order.
     cases: Vec<Vec<Case>>,
     errors: Vec<InputError>,
@@ -50,7 +49,6 @@ impl<'p, W: Write> JunitReporter<'p, W> {
         Self {
             out,
             set,
-            index: RuleIndex::new(set),
             cases: set.rules().iter().map(|_| Vec::new()).collect(),
             errors: Vec::new(),
         }
@@ -60,11 +58,7 @@ impl<'p, W: Write> JunitReporter<'p, W> {
 impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
         for violation in &result.evaluation.violations {
-            let Some(cases) = self
-                .index
-                .get(violation.rule)
-                .and_then(|index| self.cases.get_mut(index))
-            else {
+            let Some(cases) = self.cases.get_mut(violation.rule.index().index()) else {
                 continue;
             };
             let name = match &result.session_id {
@@ -76,8 +70,9 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                     message: format!("waived by {}: {}", exception.id(), exception.reason()),
                 },
                 None => {
+                    let message = message_with_reason(violation);
                     let mut details = String::new();
-                    let _ = writeln!(details, "{}", violation.message);
+                    let _ = writeln!(details, "{message}");
                     let _ = writeln!(
                         details,
                         "rule: {} (severity {}, action {})",
@@ -107,7 +102,7 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                     );
                     Outcome::Failure {
                         kind: violation.rule.action().name(),
-                        message: violation.message.clone(),
+                        message: message.into_owned(),
                         details,
                     }
                 }
@@ -188,7 +183,7 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                         "{} of {} sessions checked pass {}",
                         others,
                         summary.evaluated,
-                        rule_id(self.set, rule)
+                        rule.qualified_id()
                     ),
                 );
                 xml::end(&mut body, "testcase");
@@ -263,11 +258,12 @@ impl<'p, W: Write> Reporter<'p> for JunitReporter<'p, W> {
                         ("time", &0),
                     ],
                 );
+                let message = error.problem.to_string();
                 xml::error(
                     &mut suites,
-                    &error.message,
+                    &message,
                     Some("input-error"),
-                    &format!("{place}: {}", error.message),
+                    &format!("{place}: {message}"),
                 );
                 xml::end(&mut suites, "testcase");
                 suites.push('\n');

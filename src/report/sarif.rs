@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use super::{Level, RuleIndex, fingerprint, rule_id};
+use super::{Level, fingerprint};
 use crate::lint::{InputError, InputWarning, RecordResult, Reporter, Summary};
 use crate::policy::{CompiledPolicySet, Rule, Severity, Violation};
 use crate::source::SourceMap;
@@ -25,7 +25,6 @@ pub const FINGERPRINT_KEY: &str = "ssmGuardFinding/v1";
 pub struct SarifReporter<'p, W: Write> {
     out: W,
     set: &'p CompiledPolicySet,
-    index: RuleIndex,
     /// `file:line` of each rule's definition, where the sources are known.
     rule_sources: Vec<Option<String>>,
     started: bool,
@@ -38,7 +37,6 @@ impl<'p, W: Write> SarifReporter<'p, W> {
         Self {
             out,
             set,
-            index: RuleIndex::new(set),
             rule_sources: Vec::new(),
             started: false,
             results: 0,
@@ -73,8 +71,7 @@ impl<'p, W: Write> SarifReporter<'p, W> {
             .set
             .rules()
             .iter()
-            .enumerate()
-            .map(|(index, rule)| self.descriptor(index, rule))
+            .map(|rule| self.descriptor(rule))
             .collect();
         let driver = json!({
             "name": "ssm-guard",
@@ -94,10 +91,10 @@ impl<'p, W: Write> SarifReporter<'p, W> {
         self.out.write_all(b"},\"results\":[")
     }
 
-    fn descriptor(&self, index: usize, rule: &Rule) -> Value {
+    fn descriptor(&self, rule: &Rule) -> Value {
         let policy = self.set.policy_of(rule);
-        let id = rule_id(self.set, rule);
-        let full = rule.description().unwrap_or(&id).to_owned();
+        let id = rule.qualified_id();
+        let full = rule.description().unwrap_or(id).to_owned();
         let short = first_sentence(&full);
         let mut help = format!("{full}\n\n{}", rule.describe().join("\n"));
         help.push_str(&format!(
@@ -121,7 +118,7 @@ impl<'p, W: Write> SarifReporter<'p, W> {
             "security-severity".into(),
             json!(security_severity(rule.severity())),
         );
-        if let Some(Some(source)) = self.rule_sources.get(index) {
+        if let Some(Some(source)) = self.rule_sources.get(rule.index().index()) {
             properties.insert("source".into(), json!(source));
         }
         json!({
@@ -138,9 +135,9 @@ impl<'p, W: Write> SarifReporter<'p, W> {
     fn result(&self, result: &RecordResult<'_>, violation: &Violation<'_>) -> Value {
         let id = violation.id();
         let message = if violation.message.is_empty() {
-            id.clone()
+            id
         } else {
-            violation.message.clone()
+            &violation.message
         };
         let field = violation.field.name();
         let session = match &result.session_id {
@@ -168,6 +165,9 @@ impl<'p, W: Write> SarifReporter<'p, W> {
         properties.insert("field".into(), json!(field));
         properties.insert("actual".into(), violation.actual.clone());
         properties.insert("expected".into(), json!(violation.expected));
+        if let Some(reason) = &violation.unreadable {
+            properties.insert("unreadable".into(), json!(reason));
+        }
         properties.insert("sessionId".into(), json!(result.session_id));
         properties.insert("target".into(), json!(result.target));
         properties.insert("owner".into(), json!(result.owner));
@@ -178,9 +178,7 @@ impl<'p, W: Write> SarifReporter<'p, W> {
         properties.insert("record".into(), json!(result.record));
         let mut object = Map::new();
         object.insert("ruleId".into(), json!(id));
-        if let Some(index) = self.index.get(violation.rule) {
-            object.insert("ruleIndex".into(), json!(index));
-        }
+        object.insert("ruleIndex".into(), json!(violation.rule.index().index()));
         object.insert("level".into(), json!(Level::of(violation.rule).sarif()));
         object.insert("message".into(), json!({ "text": message }));
         object.insert("locations".into(), json!([location]));
@@ -343,7 +341,7 @@ impl<'p, W: Write> Reporter<'p> for SarifReporter<'p, W> {
 
 /// An input error as a tool execution notification, located where it is known.
 fn notification(error: &InputError) -> Value {
-    let mut text = error.message.clone();
+    let mut text = error.problem.to_string();
     if let Some(record) = error.record {
         text = format!("record {record}: {text}");
     }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
+use super::message_with_reason;
 use crate::lint::{InputError, RecordResult, Reporter, Summary};
 use crate::policy::{Decision, Severity};
 
@@ -170,21 +171,20 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
         for violation in &evaluation.violations {
             let severity = violation.rule.severity();
             let label = format!("{:<8}", severity.name());
-            let id = format!("{}/{}", violation.policy.id(), violation.rule.id());
+            let id = violation.id();
+            let message = message_with_reason(violation);
             match violation.waived_by {
                 None => writeln!(
                     self.out,
-                    "  {} {:<5} {id}: {}",
+                    "  {} {:<5} {id}: {message}",
                     self.paint(severity_style(severity), &label),
                     violation.rule.action().name(),
-                    violation.message
                 )?,
                 Some(exception) => writeln!(
                     self.out,
-                    "  {} {:<5} {id}: {} [waived by {}: {}]",
+                    "  {} {:<5} {id}: {message} [waived by {}: {}]",
                     self.paint("\x1b[2m", &label),
                     "-",
-                    violation.message,
                     exception.id(),
                     exception.reason()
                 )?,
@@ -206,7 +206,7 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
             .map(|r| format!(" (record {r})"))
             .unwrap_or_default();
         let label = self.paint("\x1b[1;31m", "input error");
-        writeln!(self.out, "{label} {place}{record}: {}\n", error.message)
+        writeln!(self.out, "{label} {place}{record}: {}\n", error.problem)
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {

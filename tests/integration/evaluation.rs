@@ -12,7 +12,7 @@ fn counted(evaluation: &Evaluation<'_>) -> Vec<String> {
         .violations
         .iter()
         .filter(|v| !v.is_waived())
-        .map(|v| v.id())
+        .map(|v| v.id().to_owned())
         .collect()
 }
 
@@ -21,7 +21,7 @@ fn waived(evaluation: &Evaluation<'_>) -> Vec<(String, String)> {
     evaluation
         .violations
         .iter()
-        .filter_map(|v| v.waived_by.map(|e| (v.id(), e.id().to_owned())))
+        .filter_map(|v| v.waived_by.map(|e| (v.id().to_owned(), e.id().to_owned())))
         .collect()
 }
 
@@ -204,7 +204,7 @@ fn a_violation_carries_its_rules_severity_and_action() {
     let found: Vec<(String, Severity, Action)> = evaluation
         .violations
         .iter()
-        .map(|v| (v.id(), v.rule.severity(), v.rule.action()))
+        .map(|v| (v.id().to_owned(), v.rule.severity(), v.rule.action()))
         .collect();
     assert_eq!(
         found,

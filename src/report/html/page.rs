@@ -210,7 +210,7 @@ impl Page<'_> {
                 html,
                 "<li><code>{}</code>: {}</li>",
                 esc(&place),
-                esc(&error.message)
+                esc(&error.problem.to_string())
             );
         }
         html.push_str("</ul></section>\n");
