@@ -24,8 +24,8 @@ use std::hint::black_box;
 use std::io::Write;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ssm_guard::check::{Checker, InputError, RecordResult, Reporter, Summary};
 use ssm_guard::input::InputSource;
-use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
 use ssm_guard::model::{ParsedRecord, Session, parse_record};
 use ssm_guard::report::JsonLinesReporter;
 use ssm_guard::{CompiledPolicySet, SourceMap, Timestamp, compile};
@@ -248,7 +248,7 @@ fn bench_check(c: &mut Criterion) {
             |b, &jobs| {
                 b.iter(|| {
                     let mut reporter = Discard(JsonLinesReporter::new(Sink));
-                    Linter::new(&set, now(), jobs)
+                    Checker::new(&set, now(), jobs)
                         .identify_clean_records(false)
                         .run(&inputs, &mut reporter)
                         .unwrap()

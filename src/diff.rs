@@ -1,8 +1,8 @@
 //! Comparing two policy sets on the same records: which records' decisions or broken rules
 //! change when the policies go from OLD to NEW, for previewing a policy change before rollout.
 //!
-//! The records are read once, by [`lint`](crate::lint)'s pipeline with a baseline set
-//! ([`Linter::with_baseline`](crate::lint::Linter::with_baseline)): each session is parsed once
+//! The records are read once, by [`check`](crate::check)'s pipeline with a baseline set
+//! ([`Checker::with_baseline`](crate::check::Checker::with_baseline)): each session is parsed once
 //! and evaluated under both sets, and [`DiffReporter`] keeps the records that changed.
 //!
 //! Rules are compared by their `policy/rule` id: a rule renamed in NEW is one id removed and
@@ -21,8 +21,8 @@ use serde::Serialize;
 pub use git::GitError;
 pub use report::{DiffFormat, DiffReporter};
 
+use crate::check::{RecordResult, Summary};
 use crate::diagnostic::Diagnostic;
-use crate::lint::{RecordResult, Summary};
 use crate::policy::{Action, Decision, Evaluation};
 use crate::source::SourceMap;
 

@@ -4,7 +4,7 @@
 //! them into an immutable [`CompiledPolicySet`] (all globs, regexes and field names resolved
 //! once), [`model`] reads records into [`Session`]s, and [`CompiledPolicySet::evaluate`] judges
 //! one record by `&self`, giving an [`Evaluation`]: its [`Decision`] and every [`Violation`].
-//! [`lint`] streams whole exports through that, and [`report`] writes the results.
+//! [`check`] streams whole exports through that, and [`report`] writes the results.
 //!
 //! ```
 //! use ssm_guard::model::{parse_record, ParsedRecord};
@@ -37,6 +37,7 @@
 //! ```
 
 pub mod builtin;
+pub mod check;
 pub mod compile;
 mod condition;
 pub mod diagnostic;
@@ -46,7 +47,6 @@ pub mod input;
 mod json_text;
 #[cfg(feature = "lambda")]
 pub mod lambda;
-pub mod lint;
 mod message;
 pub mod model;
 pub mod operator;

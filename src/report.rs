@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::lint::RecordResult;
+use crate::check::RecordResult;
 use crate::model::{Field, UnreadableOperand};
 use crate::policy::{Action, Rule, Severity, Violation};
 
@@ -303,7 +303,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::lint::{InputError, Reporter, Summary};
+    use crate::check::{InputError, Reporter, Summary};
     use crate::model::{ParsedRecord, Timestamp, parse_record};
     use crate::{Compiled, SourceMap, compile};
 

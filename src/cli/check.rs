@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use clap::ValueEnum;
-use ssm_guard::lint::{Linter, Reporter, Summary};
+use ssm_guard::check::{Checker, Reporter, Summary};
 use ssm_guard::report::{
     GithubReporter, HtmlReporter, JsonLinesReporter, JsonReporter, JunitReporter, Progress,
     SarifReporter, Tee, TextReporter,
@@ -139,16 +139,16 @@ pub fn run(args: Args) -> u8 {
     let identify_clean = std::iter::once(args.format)
         .chain(args.outputs.iter().map(|(format, _)| *format))
         .any(|format| format == Format::Json);
-    let linter = Linter::new(&compiled.set, now, jobs).identify_clean_records(identify_clean);
+    let checker = Checker::new(&compiled.set, now, jobs).identify_clean_records(identify_clean);
     let result = if !args.no_progress && stderr.is_terminal() {
         let bytes = Arc::new(AtomicU64::new(0));
-        let linter = linter.count_bytes(bytes.clone());
+        let checker = checker.count_bytes(bytes.clone());
         let mut progress = Progress::new(tee, std::io::stderr(), bytes, stdout_terminal);
-        let result = linter.run(&inputs, &mut progress);
+        let result = checker.run(&inputs, &mut progress);
         tee = progress.into_inner();
         result
     } else {
-        linter.run(&inputs, &mut tee)
+        checker.run(&inputs, &mut tee)
     };
     let mut failed = false;
     for (label, error) in tee.errors() {

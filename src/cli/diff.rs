@@ -5,8 +5,8 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use ssm_guard::check::Checker;
 use ssm_guard::diff::{DiffFormat, DiffReporter, DiffSummary, PolicyRef, PolicyRefError};
-use ssm_guard::lint::Linter;
 use ssm_guard::{Compiled, SourceMap, Timestamp};
 
 use super::exit;
@@ -99,15 +99,15 @@ pub fn run(args: Args) -> u8 {
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut reporter = DiffReporter::new(out, format, &args.from, &args.to);
     // A change needs a record's identity only where it broke a rule under either set, which
-    // the linter knows; clean records cost no allocation.
-    let linter = Linter::new(&new.set, now, jobs)
+    // the checker knows; clean records cost no allocation.
+    let checker = Checker::new(&new.set, now, jobs)
         .identify_clean_records(false)
         .with_baseline(&old.set);
     let result = if format == DiffFormat::Jsonl {
         // Every line of the output is a change: input errors go to standard error.
-        linter.run(&inputs, &mut super::inputs::ErrorsToStderr(&mut reporter))
+        checker.run(&inputs, &mut super::inputs::ErrorsToStderr(&mut reporter))
     } else {
-        linter.run(&inputs, &mut reporter)
+        checker.run(&inputs, &mut reporter)
     };
     match (result, reporter.summary()) {
         (Ok(_), Some(summary)) => exit_code(summary, args.fail_on),

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use std::io::Write;
 
+use ssm_guard::check::{InputError, RecordResult, Reporter, Summary};
 use ssm_guard::input::InputSource;
-use ssm_guard::lint::{InputError, RecordResult, Reporter, Summary};
 
 /// The inputs named on the command line; none means standard input.
 pub fn sources(inputs: &[PathBuf]) -> Vec<InputSource> {

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Change, DiffSummary, DiffTally, compare};
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Reporter, Summary};
 
 /// The output format of a comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

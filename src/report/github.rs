@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::{Level, message_with_reason};
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Reporter, Summary};
 
 /// Writes a workflow command per violation and per input error, and a closing notice.
 #[derive(Debug)]

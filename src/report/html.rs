@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::message_with_reason;
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Reporter, Summary};
 use crate::model::Timestamp;
 use crate::policy::{Action, CompiledPolicySet, Decision};
 

@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::ViolationView;
+use crate::check::{InputError, RecordResult, Reporter, Summary};
 use crate::json_text::Object;
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
 
 /// Writes a line per violation, carrying its record's source, number, line and session.
 #[derive(Debug)]

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{message_with_reason, xml};
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Reporter, Summary};
 use crate::policy::CompiledPolicySet;
 
 /// Gathers failing cases per policy, then writes the document.

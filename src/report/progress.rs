@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Reporter, Summary};
 
 const FIRST_DRAW: Duration = Duration::from_millis(500);
 const REDRAW: Duration = Duration::from_millis(250);
@@ -31,7 +31,7 @@ pub struct Progress<R, W: Write> {
 }
 
 impl<R, W: Write> Progress<R, W> {
-    /// `bytes` is the linter's count of bytes read (see `Linter::count_bytes`);
+    /// `bytes` is the checker's count of bytes read (see `Checker::count_bytes`);
     /// `shares_terminal` says that `inner` writes to the terminal that `out` draws on.
     pub fn new(inner: R, out: W, bytes: Arc<AtomicU64>, shares_terminal: bool) -> Self {
         Self {

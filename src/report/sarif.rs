@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde_json::{Map, Value, json};
 
 use super::{Level, fingerprint};
-use crate::lint::{InputError, InputWarning, RecordResult, Reporter, Summary};
+use crate::check::{InputError, InputWarning, RecordResult, Reporter, Summary};
 use crate::policy::{CompiledPolicySet, Rule, Severity, Violation};
 use crate::source::SourceMap;
 

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Reporter, Summary};
 
 /// Forwards to every output in turn. An output that fails to write is set aside with its error
 /// and the others go on, so that a closed terminal pipe does not lose the files; the run stops

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::message_with_reason;
-use crate::lint::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Reporter, Summary};
 use crate::policy::{Decision, Severity};
 
 /// Writes a block per session with violations, input errors in place, and the summary.

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use ssm_guard::check::{Checker, InputError, InputProblem, RecordResult, Reporter, Summary};
 use ssm_guard::input::{FrameErrorKind, InputSource};
-use ssm_guard::lint::{InputError, InputProblem, Linter, RecordResult, Reporter, Summary};
 use ssm_guard::model::RecordError;
 
 use crate::support::{compile_policy, now, requiring, scratch_dir};
@@ -43,7 +43,7 @@ fn errors_of(inputs: &[(&str, &[u8])], jobs: usize) -> Vec<InputError> {
         .collect();
     sources.push(InputSource::File(dir.join("missing.json")));
     let mut errors = Errors::default();
-    Linter::new(&compiled.set, now(), jobs)
+    Checker::new(&compiled.set, now(), jobs)
         .run(&sources, &mut errors)
         .unwrap();
     errors.0

@@ -6,9 +6,9 @@ use std::io;
 
 use serde_json::{Value, json};
 use ssm_guard::Field;
+use ssm_guard::check::{Checker, InputError, RecordResult, Reporter, Summary};
 use ssm_guard::hook::{Gate, Mode};
 use ssm_guard::input::InputSource;
-use ssm_guard::lint::{InputError, Linter, RecordResult, Reporter, Summary};
 use ssm_guard::model::{Unreadable, UnreadableOperand};
 use ssm_guard::report::{ViolationRecord, violation_json};
 
@@ -147,7 +147,7 @@ fn the_summary_counts_each_violation_under_its_own_rule() {
     )
     .unwrap();
     for jobs in [1, 2] {
-        let linter = Linter::new(&compiled.set, now(), jobs);
+        let linter = Checker::new(&compiled.set, now(), jobs);
         let summary = linter
             .run(&[InputSource::File(path.clone())], &mut Nothing)
             .unwrap();

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::lint::Summary;
+use crate::check::Summary;
 
 use super::{Collected, Day, SECONDS_PER_DAY, esc};
 

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
-use crate::lint::Summary;
+use crate::check::Summary;
 use crate::model::Timestamp;
 use crate::policy::{CompiledPolicySet, Severity};
 

@@ -1,4 +1,4 @@
-//! Linting exports: every record of every input read as a stream, evaluated on worker
+//! Checking exports: every record of every input read as a stream, evaluated on worker
 //! threads, and handed to a reporter in input order.
 
 use std::collections::BTreeMap;
@@ -6,17 +6,19 @@ use std::io::{self, BufRead};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use serde::Serialize;
-
 use crate::input::{Batch, Frame, FrameError, Framer, InputSource, open_input};
-use crate::model::{
-    Field, ParsedRecord, Read, RecordError, Session, SkippedEvent, Timestamp, parse_record,
-};
-use crate::policy::{CompiledPolicySet, Decision, Evaluation, Severity};
+use crate::model::{Field, ParsedRecord, Read, Session, Timestamp, parse_record};
+use crate::policy::{CompiledPolicySet, Evaluation};
 
+mod emitter;
 mod problems;
+mod readers;
+mod summary;
 
+use emitter::{Emitter, Evaluated, Outcome, record_error};
 pub use problems::{InputError, InputProblem, InputWarning, IoFailure, UnknownKey};
+use readers::{ContentWatch, CountingReader};
+pub use summary::{DecisionCounts, RuleCount, SeverityCounts, Summary};
 
 /// How many records a batch holds: large enough to amortise handing work to threads, small
 /// enough that memory stays flat.
@@ -36,8 +38,8 @@ pub struct RecordResult<'p> {
     pub owner: Option<String>,
     pub start: Option<Timestamp>,
     pub evaluation: Evaluation<'p>,
-    /// The same session under the baseline set, when the linter has one (see
-    /// [`Linter::with_baseline`]).
+    /// The same session under the baseline set, when the checker has one (see
+    /// [`Checker::with_baseline`]).
     pub baseline: Option<Evaluation<'p>>,
 }
 
@@ -66,121 +68,9 @@ impl<'p, R: Reporter<'p> + ?Sized> Reporter<'p> for &mut R {
     }
 }
 
-/// Counts over a whole run.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
-    pub inputs: u64,
-    /// Records read: evaluated plus those in error.
-    pub records: u64,
-    pub evaluated: u64,
-    pub errors: u64,
-    /// Events that started no Session Manager session, passed over, per event source
-    /// (`ssm.amazonaws.com` for its other calls, `athena.amazonaws.com`, ...).
-    pub skipped_events: BTreeMap<String, u64>,
-    pub decisions: DecisionCounts,
-    pub violations: u64,
-    pub waived: u64,
-    pub by_rule: Vec<RuleCount>,
-    pub by_severity: SeverityCounts,
-    /// What was read but may not be what was meant, per input.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<InputWarning>,
-}
-
-/// Records per decision.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct DecisionCounts {
-    pub deny: u64,
-    pub warn: u64,
-    pub allow: u64,
-}
-
-/// Violations (not waived) per severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct SeverityCounts {
-    pub critical: u64,
-    pub high: u64,
-    pub medium: u64,
-    pub low: u64,
-    pub info: u64,
-}
-
-/// Violations of one rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleCount {
-    pub rule: String,
-    pub severity: Severity,
-    pub violations: u64,
-    pub waived: u64,
-}
-
-impl Summary {
-    fn new(set: &CompiledPolicySet) -> Self {
-        let by_rule = set
-            .rules()
-            .iter()
-            .map(|rule| RuleCount {
-                rule: rule.qualified_id().to_owned(),
-                severity: rule.severity(),
-                violations: 0,
-                waived: 0,
-            })
-            .collect();
-        Self {
-            by_rule,
-            ..Self::default()
-        }
-    }
-
-    /// Counts one evaluation of the set the summary was made for: `by_rule` is in the set's
-    /// order, so a violation's rule index is its entry.
-    fn count(&mut self, evaluation: &Evaluation<'_>) {
-        self.records += 1;
-        self.evaluated += 1;
-        match evaluation.decision {
-            Decision::Deny => self.decisions.deny += 1,
-            Decision::Warn => self.decisions.warn += 1,
-            Decision::Allow => self.decisions.allow += 1,
-        }
-        for violation in &evaluation.violations {
-            let entry = self.by_rule.get_mut(violation.rule.index().index());
-            if violation.is_waived() {
-                self.waived += 1;
-                if let Some(entry) = entry {
-                    entry.waived += 1;
-                }
-                continue;
-            }
-            self.violations += 1;
-            if let Some(entry) = entry {
-                entry.violations += 1;
-            }
-            let bucket = match violation.rule.severity() {
-                Severity::Critical => &mut self.by_severity.critical,
-                Severity::High => &mut self.by_severity.high,
-                Severity::Medium => &mut self.by_severity.medium,
-                Severity::Low => &mut self.by_severity.low,
-                Severity::Info => &mut self.by_severity.info,
-            };
-            *bucket += 1;
-        }
-    }
-
-    /// The highest decision of any record.
-    pub fn worst(&self) -> Decision {
-        if self.decisions.deny > 0 {
-            Decision::Deny
-        } else if self.decisions.warn > 0 {
-            Decision::Warn
-        } else {
-            Decision::Allow
-        }
-    }
-}
-
 /// Reads and evaluates inputs against one compiled set.
 #[derive(Debug)]
-pub struct Linter<'p> {
+pub struct Checker<'p> {
     set: &'p CompiledPolicySet,
     now: Timestamp,
     jobs: usize,
@@ -191,45 +81,14 @@ pub struct Linter<'p> {
     baseline: Option<&'p CompiledPolicySet>,
 }
 
-/// What one frame became, before record numbers are given out.
-enum Outcome<'p> {
-    /// A Session: the common case, kept out of a list so it costs no allocation.
-    Record { line: u64, evaluated: Evaluated<'p> },
-    /// The sessions of a `DescribeSessions` response held in one frame.
-    Records { line: u64, list: Vec<Evaluated<'p>> },
-    Error {
-        line: u64,
-        column: Option<u64>,
-        problem: InputProblem,
-    },
-    /// An event that starts no Session Manager session.
-    Skipped(SkippedEvent),
-    /// The input could not be opened; nothing is reported from it.
-    Unopened(io::Error),
-    /// Reading failed part way; nothing after this is reported from the input. The problem
-    /// gets the number of the last record when it is reported, since only then is it known.
-    ReadFailed(io::Error),
-}
-
-struct Evaluated<'p> {
-    session_id: Option<String>,
-    target: Option<String>,
-    owner: Option<String>,
-    start: Option<Timestamp>,
-    evaluation: Evaluation<'p>,
-    baseline: Option<Evaluation<'p>>,
-    /// Keys of the record that are not members of `Session` (nearly always none).
-    unknown_keys: Vec<String>,
-}
-
 /// Work handed from the reader to the evaluators, numbered so results can be put back in order.
 enum Work {
     Batch(u64, Batch),
     Failed(u64, io::Error),
 }
 
-impl<'p> Linter<'p> {
-    /// A linter evaluating at `now` on `jobs` threads (at least one).
+impl<'p> Checker<'p> {
+    /// A checker evaluating at `now` on `jobs` threads (at least one).
     pub fn new(set: &'p CompiledPolicySet, now: Timestamp, jobs: usize) -> Self {
         Self {
             set,
@@ -263,13 +122,13 @@ impl<'p> Linter<'p> {
         let mut summary = Summary::new(self.set);
         for input in inputs {
             summary.inputs += 1;
-            self.lint_input(input, reporter, &mut summary)?;
+            self.check_input(input, reporter, &mut summary)?;
         }
         reporter.finish(&summary)?;
         Ok(summary)
     }
 
-    fn lint_input(
+    fn check_input(
         &self,
         input: &InputSource,
         reporter: &mut dyn Reporter<'p>,
@@ -297,14 +156,14 @@ impl<'p> Linter<'p> {
             found: false,
         });
         if self.jobs == 1 {
-            self.lint_sequentially(framer, &mut emitter, reporter, summary)?;
+            self.check_sequentially(framer, &mut emitter, reporter, summary)?;
         } else {
-            self.lint_in_parallel(framer, &mut emitter, reporter, summary)?;
+            self.check_in_parallel(framer, &mut emitter, reporter, summary)?;
         }
         emitter.finish(content.load(Ordering::Relaxed), reporter, summary)
     }
 
-    fn lint_sequentially<R: std::io::BufRead>(
+    fn check_sequentially<R: std::io::BufRead>(
         &self,
         mut framer: Framer<R>,
         emitter: &mut Emitter<'p>,
@@ -329,7 +188,7 @@ impl<'p> Linter<'p> {
 
     /// A pipeline: one thread frames batches, `jobs` threads parse and evaluate them, and this
     /// thread reports the results in input order. Bounded queues keep memory flat.
-    fn lint_in_parallel<R: std::io::BufRead + Send>(
+    fn check_in_parallel<R: std::io::BufRead + Send>(
         &self,
         mut framer: Framer<R>,
         emitter: &mut Emitter<'p>,
@@ -505,7 +364,7 @@ impl<'p> Linter<'p> {
 
 // ---------------------------------------------------------------- a baseline set (for `diff`)
 
-impl<'p> Linter<'p> {
+impl<'p> Checker<'p> {
     /// Also evaluates every session under `baseline`, on the same parse, and hands that
     /// evaluation to the reporter as [`RecordResult::baseline`]. `diff` compares the two;
     /// the run's [`Summary`] still counts the main set only.
@@ -516,251 +375,5 @@ impl<'p> Linter<'p> {
 
     fn evaluate_baseline(&self, session: &Session<'_>) -> Option<Evaluation<'p>> {
         self.baseline.map(|set| set.evaluate(session, self.now))
-    }
-}
-
-/// Gives out record numbers in input order, counts, and hands results to the reporter.
-struct Emitter<'p> {
-    stopped: bool,
-    /// The result handed to the reporter, refilled for each record: it keeps the input's name,
-    /// which would otherwise be a reference count taken and dropped per record, and its
-    /// `record` is the number last given out.
-    result: RecordResult<'p>,
-    /// Keys that are not Session members, and how many records of the input name each.
-    unknown_keys: BTreeMap<String, u64>,
-}
-
-impl<'p> Emitter<'p> {
-    fn new(source: Arc<str>) -> Self {
-        Self {
-            stopped: false,
-            unknown_keys: BTreeMap::new(),
-            result: RecordResult {
-                source,
-                record: 0,
-                line: 0,
-                session_id: None,
-                target: None,
-                owner: None,
-                start: None,
-                evaluation: Evaluation {
-                    decision: Decision::Allow,
-                    violations: Vec::new(),
-                },
-                baseline: None,
-            },
-        }
-    }
-
-    fn emit(
-        &mut self,
-        outcome: Outcome<'p>,
-        reporter: &mut dyn Reporter<'p>,
-        summary: &mut Summary,
-    ) -> io::Result<()> {
-        if self.stopped {
-            return Ok(());
-        }
-        match outcome {
-            Outcome::Record { line, evaluated } => self.report(line, evaluated, reporter, summary),
-            Outcome::Records { line, list } => {
-                for evaluated in list {
-                    self.report(line, evaluated, reporter, summary)?;
-                }
-                Ok(())
-            }
-            Outcome::Error {
-                line,
-                column,
-                problem,
-            } => {
-                self.result.record += 1;
-                summary.records += 1;
-                summary.errors += 1;
-                reporter.input_error(&InputError {
-                    source: self.result.source.clone(),
-                    record: Some(self.result.record),
-                    line: Some(line),
-                    column,
-                    problem,
-                })
-            }
-            Outcome::Skipped(event) => {
-                *summary.skipped_events.entry(event.source).or_default() += 1;
-                Ok(())
-            }
-            Outcome::Unopened(error) => {
-                let error = error.into();
-                self.stop(InputProblem::Unopened { error }, reporter, summary)
-            }
-            Outcome::ReadFailed(error) => {
-                let problem = InputProblem::ReadFailed {
-                    after_record: self.result.record,
-                    error: error.into(),
-                };
-                self.stop(problem, reporter, summary)
-            }
-        }
-    }
-
-    /// Numbers and reports one evaluated record.
-    fn report(
-        &mut self,
-        line: u64,
-        evaluated: Evaluated<'p>,
-        reporter: &mut dyn Reporter<'p>,
-        summary: &mut Summary,
-    ) -> io::Result<()> {
-        summary.count(&evaluated.evaluation);
-        for key in evaluated.unknown_keys {
-            *self.unknown_keys.entry(key).or_default() += 1;
-        }
-        let result = &mut self.result;
-        result.record += 1;
-        result.line = line;
-        result.session_id = evaluated.session_id;
-        result.target = evaluated.target;
-        result.owner = evaluated.owner;
-        result.start = evaluated.start;
-        result.evaluation = evaluated.evaluation;
-        result.baseline = evaluated.baseline;
-        reporter.record(result)
-    }
-
-    /// Ends the input: an input without a single value is an error (the trace of a command
-    /// that failed before it wrote anything), and keys that are not Session members are
-    /// reported once, with their counts.
-    fn finish(
-        &mut self,
-        content: bool,
-        reporter: &mut dyn Reporter<'p>,
-        summary: &mut Summary,
-    ) -> io::Result<()> {
-        if !self.unknown_keys.is_empty() {
-            let counts = std::mem::take(&mut self.unknown_keys);
-            let source = self.result.source.clone();
-            summary
-                .warnings
-                .push(InputWarning::unknown_keys(source, counts));
-        }
-        if content || self.stopped {
-            return Ok(());
-        }
-        self.stop(InputProblem::Empty, reporter, summary)
-    }
-
-    /// Reports that the input stopped being read; nothing after it is reported.
-    fn stop(
-        &mut self,
-        problem: InputProblem,
-        reporter: &mut dyn Reporter<'p>,
-        summary: &mut Summary,
-    ) -> io::Result<()> {
-        self.stopped = true;
-        summary.errors += 1;
-        reporter.input_error(&InputError {
-            source: self.result.source.clone(),
-            record: None,
-            line: None,
-            column: None,
-            problem,
-        })
-    }
-}
-
-/// An input error for a record that could not be read; `line` is where the record starts.
-fn record_error<'p>(line: u64, error: &RecordError) -> Outcome<'p> {
-    let error = error.clone();
-    let Some((within, column)) = error.position() else {
-        return Outcome::Error {
-            line,
-            column: None,
-            problem: InputProblem::Record {
-                error,
-                at_character: None,
-            },
-        };
-    };
-    let within = within as u64;
-    // Positions inside the record become positions in the input. A record's first line may
-    // start after indentation the framer skipped, so a column is given only for the lines
-    // after it; on the first line it is told relative to the record.
-    let (column, at_character) = if within > 1 {
-        (Some(column as u64), None)
-    } else {
-        (None, Some(column))
-    };
-    Outcome::Error {
-        line: line + within.saturating_sub(1),
-        column,
-        problem: InputProblem::Record {
-            error,
-            at_character,
-        },
-    }
-}
-
-/// A reader that notes whether anything but whitespace passed through it: an input with no
-/// value at all is an error, while `{"Sessions": []}` is an answer with no sessions.
-struct ContentWatch<R> {
-    inner: R,
-    seen: Arc<AtomicBool>,
-    found: bool,
-}
-
-impl<R: io::Read> io::Read for ContentWatch<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.watch(buf.get(..n).unwrap_or_default());
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for ContentWatch<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        let buffer = self.inner.fill_buf()?;
-        if !self.found && buffer.iter().any(|b| !b.is_ascii_whitespace()) {
-            self.found = true;
-            self.seen.store(true, Ordering::Relaxed);
-        }
-        Ok(buffer)
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.inner.consume(amount);
-    }
-}
-
-impl<R> ContentWatch<R> {
-    fn watch(&mut self, bytes: &[u8]) {
-        if !self.found && bytes.iter().any(|b| !b.is_ascii_whitespace()) {
-            self.found = true;
-            self.seen.store(true, Ordering::Relaxed);
-        }
-    }
-}
-
-/// A reader that adds what is consumed from it to a shared counter.
-struct CountingReader<R> {
-    inner: R,
-    counter: Arc<AtomicU64>,
-}
-
-impl<R: io::Read> io::Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.counter.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for CountingReader<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.counter.fetch_add(amount as u64, Ordering::Relaxed);
-        self.inner.consume(amount);
     }
 }

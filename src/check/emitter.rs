@@ -1,0 +1,222 @@
+//! Putting results back in input order: record numbers given out, counts kept, and each
+//! result handed to the reporter.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::Arc;
+
+use super::{InputError, InputProblem, InputWarning, RecordResult, Reporter, Summary};
+use crate::model::{RecordError, SkippedEvent, Timestamp};
+use crate::policy::{Decision, Evaluation};
+
+/// What one frame became, before record numbers are given out.
+pub(super) enum Outcome<'p> {
+    /// A Session: the common case, kept out of a list so it costs no allocation.
+    Record { line: u64, evaluated: Evaluated<'p> },
+    /// The sessions of a `DescribeSessions` response held in one frame.
+    Records { line: u64, list: Vec<Evaluated<'p>> },
+    Error {
+        line: u64,
+        column: Option<u64>,
+        problem: InputProblem,
+    },
+    /// An event that starts no Session Manager session.
+    Skipped(SkippedEvent),
+    /// The input could not be opened; nothing is reported from it.
+    Unopened(io::Error),
+    /// Reading failed part way; nothing after this is reported from the input. The problem
+    /// gets the number of the last record when it is reported, since only then is it known.
+    ReadFailed(io::Error),
+}
+
+pub(super) struct Evaluated<'p> {
+    pub(super) session_id: Option<String>,
+    pub(super) target: Option<String>,
+    pub(super) owner: Option<String>,
+    pub(super) start: Option<Timestamp>,
+    pub(super) evaluation: Evaluation<'p>,
+    pub(super) baseline: Option<Evaluation<'p>>,
+    /// Keys of the record that are not members of `Session` (nearly always none).
+    pub(super) unknown_keys: Vec<String>,
+}
+
+/// Gives out record numbers in input order, counts, and hands results to the reporter.
+pub(super) struct Emitter<'p> {
+    stopped: bool,
+    /// The result handed to the reporter, refilled for each record: it keeps the input's name,
+    /// which would otherwise be a reference count taken and dropped per record, and its
+    /// `record` is the number last given out.
+    result: RecordResult<'p>,
+    /// Keys that are not Session members, and how many records of the input name each.
+    unknown_keys: BTreeMap<String, u64>,
+}
+
+impl<'p> Emitter<'p> {
+    pub(super) fn new(source: Arc<str>) -> Self {
+        Self {
+            stopped: false,
+            unknown_keys: BTreeMap::new(),
+            result: RecordResult {
+                source,
+                record: 0,
+                line: 0,
+                session_id: None,
+                target: None,
+                owner: None,
+                start: None,
+                evaluation: Evaluation {
+                    decision: Decision::Allow,
+                    violations: Vec::new(),
+                },
+                baseline: None,
+            },
+        }
+    }
+
+    pub(super) fn emit(
+        &mut self,
+        outcome: Outcome<'p>,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        if self.stopped {
+            return Ok(());
+        }
+        match outcome {
+            Outcome::Record { line, evaluated } => self.report(line, evaluated, reporter, summary),
+            Outcome::Records { line, list } => {
+                for evaluated in list {
+                    self.report(line, evaluated, reporter, summary)?;
+                }
+                Ok(())
+            }
+            Outcome::Error {
+                line,
+                column,
+                problem,
+            } => {
+                self.result.record += 1;
+                summary.records += 1;
+                summary.errors += 1;
+                reporter.input_error(&InputError {
+                    source: self.result.source.clone(),
+                    record: Some(self.result.record),
+                    line: Some(line),
+                    column,
+                    problem,
+                })
+            }
+            Outcome::Skipped(event) => {
+                *summary.skipped_events.entry(event.source).or_default() += 1;
+                Ok(())
+            }
+            Outcome::Unopened(error) => {
+                let error = error.into();
+                self.stop(InputProblem::Unopened { error }, reporter, summary)
+            }
+            Outcome::ReadFailed(error) => {
+                let problem = InputProblem::ReadFailed {
+                    after_record: self.result.record,
+                    error: error.into(),
+                };
+                self.stop(problem, reporter, summary)
+            }
+        }
+    }
+
+    /// Numbers and reports one evaluated record.
+    fn report(
+        &mut self,
+        line: u64,
+        evaluated: Evaluated<'p>,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        summary.count(&evaluated.evaluation);
+        for key in evaluated.unknown_keys {
+            *self.unknown_keys.entry(key).or_default() += 1;
+        }
+        let result = &mut self.result;
+        result.record += 1;
+        result.line = line;
+        result.session_id = evaluated.session_id;
+        result.target = evaluated.target;
+        result.owner = evaluated.owner;
+        result.start = evaluated.start;
+        result.evaluation = evaluated.evaluation;
+        result.baseline = evaluated.baseline;
+        reporter.record(result)
+    }
+
+    /// Ends the input: an input without a single value is an error (the trace of a command
+    /// that failed before it wrote anything), and keys that are not Session members are
+    /// reported once, with their counts.
+    pub(super) fn finish(
+        &mut self,
+        content: bool,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        if !self.unknown_keys.is_empty() {
+            let counts = std::mem::take(&mut self.unknown_keys);
+            let source = self.result.source.clone();
+            summary
+                .warnings
+                .push(InputWarning::unknown_keys(source, counts));
+        }
+        if content || self.stopped {
+            return Ok(());
+        }
+        self.stop(InputProblem::Empty, reporter, summary)
+    }
+
+    /// Reports that the input stopped being read; nothing after it is reported.
+    fn stop(
+        &mut self,
+        problem: InputProblem,
+        reporter: &mut dyn Reporter<'p>,
+        summary: &mut Summary,
+    ) -> io::Result<()> {
+        self.stopped = true;
+        summary.errors += 1;
+        reporter.input_error(&InputError {
+            source: self.result.source.clone(),
+            record: None,
+            line: None,
+            column: None,
+            problem,
+        })
+    }
+}
+
+/// An input error for a record that could not be read; `line` is where the record starts.
+pub(super) fn record_error<'p>(line: u64, error: &RecordError) -> Outcome<'p> {
+    let error = error.clone();
+    let Some((within, column)) = error.position() else {
+        return Outcome::Error {
+            line,
+            column: None,
+            problem: InputProblem::Record {
+                error,
+                at_character: None,
+            },
+        };
+    };
+    let within = within as u64;
+    // Positions inside the record become positions in the input. A record's first line may
+    // start after indentation the framer skipped, so a column is given only for the lines
+    // after it; on the first line it is told relative to the record.
+    let (column, at_character) = if within > 1 {
+        (Some(column as u64), None)
+    } else {
+        (None, Some(column))
+    };
+    Outcome::Error {
+        line: line + within.saturating_sub(1),
+        column,
+        problem: InputProblem::Record {
+            error,
+            at_character,
+        },
+    }
+}
