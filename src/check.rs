@@ -15,7 +15,7 @@ mod problems;
 mod readers;
 mod summary;
 
-use emitter::{Emitter, Evaluated, Outcome, record_error};
+use emitter::{Emitter, Evaluated, Finished, Outcome, Rendered, record_error};
 pub use problems::{InputError, InputProblem, InputWarning, IoFailure, UnknownKey};
 use readers::{ContentWatch, CountingReader};
 pub use summary::{DecisionCounts, RuleCount, SeverityCounts, Summary};
@@ -43,10 +43,37 @@ pub struct RecordResult<'p> {
     pub baseline: Option<Evaluation<'p>>,
 }
 
+/// Output that a reporter has rendered on the threads that evaluate, as ripgrep's printers
+/// fill a buffer per thread: the writer only puts the pieces in input order, and writes the
+/// record numbers, which are known only then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rendering {
+    /// `--format jsonl`: a line per violation.
+    JsonLines,
+}
+
 /// What a reporter is handed, in input order.
 pub trait Reporter<'p> {
     /// One evaluated record.
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()>;
+    /// The output this reporter lets the evaluating threads render, if any. Then it is handed
+    /// each record through [`Reporter::rendered`], whose `result` carries the record's place,
+    /// decision and which rules it broke, but not the violations' messages and values.
+    fn rendering(&self) -> Option<Rendering> {
+        None
+    }
+    /// One record whose output was rendered as `text`, with the record number to be written
+    /// at each offset of `splices`.
+    fn rendered(
+        &mut self,
+        result: &RecordResult<'p>,
+        text: &[u8],
+        splices: &[usize],
+    ) -> io::Result<()> {
+        let _ = (text, splices);
+        self.record(result)
+    }
     /// One input error.
     fn input_error(&mut self, error: &InputError) -> io::Result<()>;
     /// The end of the run.
@@ -57,6 +84,19 @@ pub trait Reporter<'p> {
 impl<'p, R: Reporter<'p> + ?Sized> Reporter<'p> for &mut R {
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
         (**self).record(result)
+    }
+
+    fn rendering(&self) -> Option<Rendering> {
+        (**self).rendering()
+    }
+
+    fn rendered(
+        &mut self,
+        result: &RecordResult<'p>,
+        text: &[u8],
+        splices: &[usize],
+    ) -> io::Result<()> {
+        (**self).rendered(result, text, splices)
     }
 
     fn input_error(&mut self, error: &InputError) -> io::Result<()> {
@@ -120,9 +160,10 @@ impl<'p> Checker<'p> {
         reporter: &mut dyn Reporter<'p>,
     ) -> io::Result<Summary> {
         let mut summary = Summary::new(self.set);
+        let rendering = reporter.rendering();
         for input in inputs {
             summary.inputs += 1;
-            self.check_input(input, reporter, &mut summary)?;
+            self.check_input(input, rendering, reporter, &mut summary)?;
         }
         reporter.finish(&summary)?;
         Ok(summary)
@@ -131,15 +172,18 @@ impl<'p> Checker<'p> {
     fn check_input(
         &self,
         input: &InputSource,
+        rendering: Option<Rendering>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
-        let mut emitter = Emitter::new(Arc::from(input.to_string()));
+        let source: Arc<str> = Arc::from(input.to_string());
+        let mut emitter = Emitter::new(source.clone());
+        let render = Render { rendering, source };
         let reader = match open_input(input) {
             Ok(reader) => reader,
             Err(error) => {
                 let outcome = Outcome::Unopened(error);
-                return emitter.emit(outcome, reporter, summary);
+                return emitter.emit(outcome, &Rendered::default(), reporter, summary);
             }
         };
         let reader: Box<dyn BufRead + Send> = match &self.bytes_read {
@@ -156,9 +200,9 @@ impl<'p> Checker<'p> {
             found: false,
         });
         if self.jobs == 1 {
-            self.check_sequentially(framer, &mut emitter, reporter, summary)?;
+            self.check_sequentially(framer, &render, &mut emitter, reporter, summary)?;
         } else {
-            self.check_in_parallel(framer, &mut emitter, reporter, summary)?;
+            self.check_in_parallel(framer, &render, &mut emitter, reporter, summary)?;
         }
         emitter.finish(content.load(Ordering::Relaxed), reporter, summary)
     }
@@ -166,22 +210,26 @@ impl<'p> Checker<'p> {
     fn check_sequentially<R: std::io::BufRead>(
         &self,
         mut framer: Framer<R>,
+        render: &Render,
         emitter: &mut Emitter<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
         let mut batch = Batch::default();
+        let mut rendered = Rendered::default();
         loop {
             match framer.next_batch(&mut batch, BATCH_RECORDS) {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
                 Err(error) => {
                     let outcome = Outcome::ReadFailed(error);
-                    return emitter.emit(outcome, reporter, summary);
+                    return emitter.emit(outcome, &rendered, reporter, summary);
                 }
             }
             for item in &batch.items {
-                emitter.emit(self.evaluate_item(&batch, item), reporter, summary)?;
+                rendered.clear();
+                let outcome = self.evaluate_item(&batch, item, render, &mut rendered);
+                emitter.emit(outcome, &rendered, reporter, summary)?;
             }
         }
     }
@@ -191,6 +239,7 @@ impl<'p> Checker<'p> {
     fn check_in_parallel<R: std::io::BufRead + Send>(
         &self,
         mut framer: Framer<R>,
+        render: &Render,
         emitter: &mut Emitter<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
@@ -198,11 +247,11 @@ impl<'p> Checker<'p> {
         let depth = self.jobs * 2;
         let (work_tx, work_rx) = mpsc::sync_channel::<Work>(depth);
         let work_rx = Mutex::new(work_rx);
-        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Outcome<'p>>)>(depth);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Finished<'p>)>(depth);
         // Emptied batches go back to the reader, and emptied lists of outcomes to the
         // evaluators, so that their buffers are allocated once, not once a batch.
         let (free_tx, free_rx) = mpsc::sync_channel::<Batch>(depth + self.jobs);
-        let (spare_tx, spare_rx) = mpsc::sync_channel::<Vec<Outcome<'p>>>(depth + self.jobs);
+        let (spare_tx, spare_rx) = mpsc::sync_channel::<Finished<'p>>(depth + self.jobs);
         let spare_rx = Mutex::new(spare_rx);
         let cancelled = AtomicBool::new(false);
         std::thread::scope(|scope| {
@@ -237,29 +286,35 @@ impl<'p> Checker<'p> {
                             Ok(receiver) => receiver.recv(),
                             Err(_) => return,
                         };
-                        let (sequence, outcomes) = match work {
+                        let (sequence, finished) = match work {
                             Ok(Work::Batch(sequence, batch)) => {
-                                let mut outcomes = spare_rx
+                                let mut finished: Finished<'p> = spare_rx
                                     .lock()
                                     .ok()
                                     .and_then(|spares| spares.try_recv().ok())
                                     .unwrap_or_default();
-                                outcomes.extend(
-                                    batch
-                                        .items
-                                        .iter()
-                                        .map(|item| self.evaluate_item(&batch, item)),
-                                );
+                                finished.rendered.clear();
+                                for item in &batch.items {
+                                    let outcome = self.evaluate_item(
+                                        &batch,
+                                        item,
+                                        render,
+                                        &mut finished.rendered,
+                                    );
+                                    finished.outcomes.push(outcome);
+                                }
                                 // A full return queue means enough spares: drop this one.
                                 let _ = free_tx.try_send(batch);
-                                (sequence, outcomes)
+                                (sequence, finished)
                             }
                             Ok(Work::Failed(sequence, error)) => {
-                                (sequence, vec![Outcome::ReadFailed(error)])
+                                let mut finished = Finished::default();
+                                finished.outcomes.push(Outcome::ReadFailed(error));
+                                (sequence, finished)
                             }
                             Err(_) => return,
                         };
-                        if done_tx.send((sequence, outcomes)).is_err() {
+                        if done_tx.send((sequence, finished)).is_err() {
                             return;
                         }
                     }
@@ -271,18 +326,19 @@ impl<'p> Checker<'p> {
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
             let mut result = Ok(());
-            'receive: for (sequence, outcomes) in done.by_ref() {
-                pending.insert(sequence, outcomes);
-                while let Some(mut outcomes) = pending.remove(&next) {
+            'receive: for (sequence, finished) in done.by_ref() {
+                pending.insert(sequence, finished);
+                while let Some(mut finished) = pending.remove(&next) {
                     next += 1;
-                    for outcome in outcomes.drain(..) {
-                        if let Err(error) = emitter.emit(outcome, reporter, summary) {
+                    for outcome in finished.outcomes.drain(..) {
+                        let emitted = emitter.emit(outcome, &finished.rendered, reporter, summary);
+                        if let Err(error) = emitted {
                             result = Err(error);
                             break 'receive;
                         }
                     }
                     // A full return queue means enough spares: drop this one.
-                    let _ = spare_tx.try_send(outcomes);
+                    let _ = spare_tx.try_send(finished);
                 }
             }
             if result.is_err() {
@@ -295,7 +351,13 @@ impl<'p> Checker<'p> {
         })
     }
 
-    fn evaluate_item(&self, batch: &Batch, item: &Result<Frame, FrameError>) -> Outcome<'p> {
+    fn evaluate_item(
+        &self,
+        batch: &Batch,
+        item: &Result<Frame, FrameError>,
+        render: &Render,
+        out: &mut Rendered,
+    ) -> Outcome<'p> {
         let frame = match item {
             Ok(frame) => frame,
             Err(error) => {
@@ -310,29 +372,56 @@ impl<'p> Checker<'p> {
         match &parse_record(batch.bytes(frame)) {
             Ok(ParsedRecord::Session(session)) => Outcome::Record {
                 line: frame.line,
-                evaluated: self.evaluate(session),
+                evaluated: self.evaluate(session, frame.line, render, out),
             },
             Ok(ParsedRecord::Sessions(sessions)) => Outcome::Records {
                 line: frame.line,
-                list: sessions.iter().map(|s| self.evaluate(s)).collect(),
+                list: sessions
+                    .iter()
+                    .map(|s| self.evaluate(s, frame.line, render, out))
+                    .collect(),
             },
             Ok(ParsedRecord::OtherEvent(event)) => Outcome::Skipped(event.clone()),
             Err(error) => record_error(frame.line, error),
         }
     }
 
-    fn evaluate(&self, session: &Session<'_>) -> Evaluated<'p> {
+    fn evaluate(
+        &self,
+        session: &Session<'_>,
+        line: u64,
+        render: &Render,
+        out: &mut Rendered,
+    ) -> Evaluated<'p> {
         let unknown_keys = session
             .unknown_keys()
             .iter()
             .map(|key| key.clone().into_owned())
             .collect();
-        let evaluation = self.set.evaluate(session, self.now);
+        let mut evaluation = self.set.evaluate(session, self.now);
         let baseline = self.evaluate_baseline(session);
         let start = match session.instant(Field::StartDate) {
             Read::Value(start) => Some(start),
             _ => None,
         };
+        if let Some(rendering) = render.rendering {
+            // Rendered here, where the record is: the writer only orders the pieces. What
+            // the reporter no longer needs is freed on this thread, where it was allocated.
+            let rendered = out.render(rendering, &render.source, line, session, &evaluation);
+            for violation in &mut evaluation.violations {
+                violation.shed_rendered_parts();
+            }
+            return Evaluated {
+                session_id: None,
+                target: None,
+                owner: None,
+                start,
+                evaluation,
+                baseline,
+                unknown_keys,
+                rendered,
+            };
+        }
         let clean = evaluation.violations.is_empty()
             && baseline.as_ref().is_none_or(|b| b.violations.is_empty());
         if !self.identify_all && clean {
@@ -344,6 +433,7 @@ impl<'p> Checker<'p> {
                 evaluation,
                 baseline,
                 unknown_keys,
+                rendered: None,
             };
         }
         let text = |field| match session.text(field) {
@@ -358,8 +448,15 @@ impl<'p> Checker<'p> {
             evaluation,
             baseline,
             unknown_keys,
+            rendered: None,
         }
     }
+}
+
+/// What the evaluating threads render for one input.
+struct Render {
+    rendering: Option<Rendering>,
+    source: Arc<str>,
 }
 
 // ---------------------------------------------------------------- a baseline set (for `diff`)

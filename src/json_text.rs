@@ -128,6 +128,13 @@ impl<'o> Object<'o> {
         self
     }
 
+    /// A member whose value is written later: its offset is pushed to `splices`.
+    pub(crate) fn splice(&mut self, key: &str, splices: &mut Vec<usize>) -> &mut Self {
+        let at = self.key(key).len();
+        splices.push(at);
+        self
+    }
+
     pub(crate) fn value(&mut self, key: &str, value: &serde_json::Value) -> &mut Self {
         push_value(self.key(key), value);
         self

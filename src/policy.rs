@@ -363,6 +363,14 @@ impl Violation<'_> {
         self.waived_by.is_some()
     }
 
+    /// Frees what a reporter that rendered the violation already wrote (its message, actual
+    /// and expected values), keeping what counts it: its rule, field and waiver.
+    pub(crate) fn shed_rendered_parts(&mut self) {
+        self.message = String::new();
+        self.actual = serde_json::Value::Null;
+        self.expected = String::new();
+    }
+
     /// `policy/rule`.
     pub fn id(&self) -> &str {
         self.rule.qualified_id()

@@ -3,7 +3,7 @@
 mod github;
 mod html;
 mod json;
-mod jsonl;
+pub(crate) mod jsonl;
 mod junit;
 mod progress;
 mod sarif;

@@ -3,11 +3,93 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::ops::Range;
 use std::sync::Arc;
 
-use super::{InputError, InputProblem, InputWarning, RecordResult, Reporter, Summary};
-use crate::model::{RecordError, SkippedEvent, Timestamp};
+use super::{InputError, InputProblem, InputWarning, RecordResult, Rendering, Reporter, Summary};
+use crate::model::{Field, Read, RecordError, Session, SkippedEvent, Timestamp};
 use crate::policy::{Decision, Evaluation};
+use crate::report::jsonl;
+
+/// A batch's outcomes and the output rendered for them, handed to the writer together and
+/// recycled together, so that their buffers are allocated once, not once a batch.
+#[derive(Default)]
+pub(super) struct Finished<'p> {
+    pub(super) outcomes: Vec<Outcome<'p>>,
+    pub(super) rendered: Rendered,
+}
+
+/// Output rendered where records were evaluated: the text, and the offsets in it where record
+/// numbers go.
+#[derive(Debug, Default)]
+pub(super) struct Rendered {
+    text: Vec<u8>,
+    splices: Vec<usize>,
+}
+
+fn text_of<'s>(session: &'s Session<'_>, field: Field) -> Option<&'s str> {
+    match session.text(field) {
+        Read::Value(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// Where one record's rendered output is in a [`Rendered`].
+#[derive(Debug, Clone)]
+pub(super) struct RenderedRange {
+    text: Range<usize>,
+    splices: Range<usize>,
+}
+
+impl Rendered {
+    pub(super) fn clear(&mut self) {
+        self.text.clear();
+        self.splices.clear();
+    }
+
+    /// Renders one record's output; `None` when it has none.
+    pub(super) fn render(
+        &mut self,
+        rendering: Rendering,
+        source: &str,
+        line: u64,
+        session: &Session<'_>,
+        evaluation: &Evaluation<'_>,
+    ) -> Option<RenderedRange> {
+        if evaluation.violations.is_empty() {
+            return None;
+        }
+        let (text, splices) = (self.text.len(), self.splices.len());
+        match rendering {
+            Rendering::JsonLines => jsonl::render(
+                &mut self.text,
+                &mut self.splices,
+                &jsonl::Place {
+                    source,
+                    line,
+                    session_id: text_of(session, Field::SessionId),
+                    target: text_of(session, Field::Target),
+                },
+                evaluation,
+            ),
+        }
+        // Offsets are kept relative to the record's own text.
+        for splice in self.splices.get_mut(splices..).unwrap_or_default() {
+            *splice -= text;
+        }
+        Some(RenderedRange {
+            text: text..self.text.len(),
+            splices: splices..self.splices.len(),
+        })
+    }
+
+    fn get(&self, range: &RenderedRange) -> (&[u8], &[usize]) {
+        (
+            self.text.get(range.text.clone()).unwrap_or_default(),
+            self.splices.get(range.splices.clone()).unwrap_or_default(),
+        )
+    }
+}
 
 /// What one frame became, before record numbers are given out.
 pub(super) enum Outcome<'p> {
@@ -38,6 +120,8 @@ pub(super) struct Evaluated<'p> {
     pub(super) baseline: Option<Evaluation<'p>>,
     /// Keys of the record that are not members of `Session` (nearly always none).
     pub(super) unknown_keys: Vec<String>,
+    /// Its output, where the reporter let it be rendered on the evaluating thread.
+    pub(super) rendered: Option<RenderedRange>,
 }
 
 /// Gives out record numbers in input order, counts, and hands results to the reporter.
@@ -73,9 +157,11 @@ impl<'p> Emitter<'p> {
         }
     }
 
+    /// Hands one outcome to the reporter; `rendered` holds the output rendered for its batch.
     pub(super) fn emit(
         &mut self,
         outcome: Outcome<'p>,
+        rendered: &Rendered,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
@@ -83,10 +169,12 @@ impl<'p> Emitter<'p> {
             return Ok(());
         }
         match outcome {
-            Outcome::Record { line, evaluated } => self.report(line, evaluated, reporter, summary),
+            Outcome::Record { line, evaluated } => {
+                self.report(line, evaluated, rendered, reporter, summary)
+            }
             Outcome::Records { line, list } => {
                 for evaluated in list {
-                    self.report(line, evaluated, reporter, summary)?;
+                    self.report(line, evaluated, rendered, reporter, summary)?;
                 }
                 Ok(())
             }
@@ -129,6 +217,7 @@ impl<'p> Emitter<'p> {
         &mut self,
         line: u64,
         evaluated: Evaluated<'p>,
+        rendered: &Rendered,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
@@ -145,7 +234,13 @@ impl<'p> Emitter<'p> {
         result.start = evaluated.start;
         result.evaluation = evaluated.evaluation;
         result.baseline = evaluated.baseline;
-        reporter.record(result)
+        match &evaluated.rendered {
+            Some(range) => {
+                let (text, splices) = rendered.get(range);
+                reporter.rendered(result, text, splices)
+            }
+            None => reporter.record(result),
+        }
     }
 
     /// Ends the input: an input without a single value is an error (the trace of a command

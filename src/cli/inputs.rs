@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use std::io::Write;
 
-use ssm_guard::check::{InputError, RecordResult, Reporter, Summary};
+use ssm_guard::check::{InputError, RecordResult, Rendering, Reporter, Summary};
 use ssm_guard::input::InputSource;
 
 /// The inputs named on the command line; none means standard input.
@@ -30,6 +30,19 @@ pub struct ErrorsToStderr<R>(pub R);
 impl<'p, R: Reporter<'p>> Reporter<'p> for ErrorsToStderr<R> {
     fn record(&mut self, result: &RecordResult<'p>) -> std::io::Result<()> {
         self.0.record(result)
+    }
+
+    fn rendering(&self) -> Option<Rendering> {
+        self.0.rendering()
+    }
+
+    fn rendered(
+        &mut self,
+        result: &RecordResult<'p>,
+        text: &[u8],
+        splices: &[usize],
+    ) -> std::io::Result<()> {
+        self.0.rendered(result, text, splices)
     }
 
     fn input_error(&mut self, error: &InputError) -> std::io::Result<()> {

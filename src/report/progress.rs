@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::check::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
 
 const FIRST_DRAW: Duration = Duration::from_millis(500);
 const REDRAW: Duration = Duration::from_millis(250);
@@ -86,16 +86,43 @@ impl<R, W: Write> Progress<R, W> {
     }
 }
 
-impl<'p, R: Reporter<'p>, W: Write> Reporter<'p> for Progress<R, W> {
-    fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
+impl<R, W: Write> Progress<R, W> {
+    /// Counts a record, and clears the line before output that shares the terminal.
+    fn before(&mut self, result: &RecordResult<'_>) {
         self.records += 1;
         if self.shares_terminal && !result.evaluation.violations.is_empty() {
             self.clear();
         }
-        self.inner.record(result)?;
+    }
+
+    fn after(&mut self) {
         if self.records.is_multiple_of(64) {
             self.tick();
         }
+    }
+}
+
+impl<'p, R: Reporter<'p>, W: Write> Reporter<'p> for Progress<R, W> {
+    fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
+        self.before(result);
+        self.inner.record(result)?;
+        self.after();
+        Ok(())
+    }
+
+    fn rendering(&self) -> Option<Rendering> {
+        self.inner.rendering()
+    }
+
+    fn rendered(
+        &mut self,
+        result: &RecordResult<'p>,
+        text: &[u8],
+        splices: &[usize],
+    ) -> io::Result<()> {
+        self.before(result);
+        self.inner.rendered(result, text, splices)?;
+        self.after();
         Ok(())
     }
 

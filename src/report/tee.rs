@@ -2,7 +2,7 @@
 
 use std::io;
 
-use crate::check::{InputError, RecordResult, Reporter, Summary};
+use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
 
 /// Forwards to every output in turn. An output that fails to write is set aside with its error
 /// and the others go on, so that a closed terminal pipe does not lose the files; the run stops
@@ -79,6 +79,23 @@ impl<'a, 'p> Tee<'a, 'p> {
 impl<'p> Reporter<'p> for Tee<'_, 'p> {
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
         self.each(|r| r.record(result))
+    }
+
+    /// Rendered output only where there is one output to render for.
+    fn rendering(&self) -> Option<Rendering> {
+        match self.outputs.as_slice() {
+            [only] => only.reporter.rendering(),
+            _ => None,
+        }
+    }
+
+    fn rendered(
+        &mut self,
+        result: &RecordResult<'p>,
+        text: &[u8],
+        splices: &[usize],
+    ) -> io::Result<()> {
+        self.each(|r| r.rendered(result, text, splices))
     }
 
     fn input_error(&mut self, error: &InputError) -> io::Result<()> {
