@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod completions;
 mod diagnostics;
 mod diff;
 mod evaluation;
