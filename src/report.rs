@@ -1,5 +1,6 @@
 //! Reporters: pure functions of finished results, one file per output format.
 
+pub mod asff;
 mod github;
 mod html;
 mod json;
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::lint::RecordResult;
 use crate::policy::{Action, CompiledPolicySet, Rule, Severity, Violation};
 
+pub use asff::{AsffReporter, AsffSettings};
 pub use github::GithubReporter;
 pub use html::HtmlReporter;
 pub use json::JsonReporter;

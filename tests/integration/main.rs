@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod asff;
 mod cli;
 mod completions;
 mod diagnostics;
