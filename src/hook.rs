@@ -18,7 +18,6 @@ use crate::report::violation_json;
 /// not an event from AWS.
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
-
 /// Whether a deny is a deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -154,6 +153,12 @@ impl Gate {
     /// Whether the policies loaded.
     pub fn is_ready(&self) -> bool {
         self.policies.is_ok()
+    }
+
+    /// The compiled set, when the policies loaded: for reports that need the typed violations
+    /// (Security Hub findings), not only the decision's JSON.
+    pub fn policies(&self) -> Option<&CompiledPolicySet> {
+        self.policies.as_ref().ok()
     }
 
     /// Decides one event given as JSON bytes, at `now`. Never fails and never allows what it
