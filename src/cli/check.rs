@@ -45,7 +45,8 @@ pub struct Args {
     /// `AWS_DEFAULT_REGION`, else us-east-1 (with a warning).
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
-    /// ASFF: the account of findings whose session's `Owner` names none (12 digits).
+    /// ASFF: the account of findings whose session's `Owner` names none (12 digits). Default:
+    /// `AWS_ACCOUNT_ID`.
     #[arg(long, value_name = "ID")]
     account: Option<String>,
     /// Files to check (JSON, JSON Lines, CloudTrail, gzip); none or `-` reads standard input.
@@ -212,7 +213,7 @@ pub fn run(args: Args) -> u8 {
     if unattributed > 0 {
         let _ = writeln!(
             stderr.lock(),
-            "warning: {unattributed} violations are not in the ASFF findings: their sessions' Owner names no account; pass --account"
+            "warning: {unattributed} violations are not in the ASFF findings: their sessions' Owner names no account; pass --account or set AWS_ACCOUNT_ID"
         );
     }
     // The text report and JSON Lines' standard error carry warnings themselves.
@@ -245,8 +246,8 @@ struct Context<'a, 'p> {
     unattributed: Arc<AtomicU64>,
 }
 
-/// The ASFF settings from `--region`, `--account` and the environment, and a warning when the
-/// region is the fallback.
+/// The ASFF settings from `--region`, `--account` and the environment (`AWS_REGION`,
+/// `AWS_DEFAULT_REGION`, `AWS_ACCOUNT_ID`), and a warning when the region is the fallback.
 fn asff_settings(args: &Args, now: Timestamp) -> Result<(AsffSettings, Option<String>), String> {
     let from_env = |name: &str| {
         std::env::var(name)
@@ -276,13 +277,17 @@ fn asff_settings(args: &Args, now: Timestamp) -> Result<(AsffSettings, Option<St
         ),
     };
     let mut settings = AsffSettings::new(region, now);
-    if let Some(account) = &args.account {
-        if !is_account(account) {
-            return Err(format!(
-                "--account is `{account}`, not a 12-digit account id"
-            ));
+    // `AWS_ACCOUNT_ID` is the SDKs' own setting of the account (for account-based endpoints).
+    let account = args
+        .account
+        .clone()
+        .map(|account| (account, "--account".to_owned()))
+        .or_else(|| from_env("AWS_ACCOUNT_ID"));
+    if let Some((account, from)) = account {
+        if !is_account(&account) {
+            return Err(format!("{from} is `{account}`, not a 12-digit account id"));
         }
-        settings = settings.with_account(account.clone());
+        settings = settings.with_account(account);
     }
     Ok((settings, warning))
 }

@@ -237,6 +237,7 @@ fn asff_with_env(extra: &[&str], env: &[(&str, &str)]) -> Run {
         .current_dir(root())
         .env_remove("AWS_REGION")
         .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ACCOUNT_ID")
         .envs(env.iter().copied())
         .stdin(Stdio::null());
     let output = command.output().unwrap();
@@ -308,6 +309,69 @@ fn a_malformed_region_or_account_is_a_usage_error() {
         bad_account.stderr
     );
     assert!(bad_account.stdout.is_empty());
+    let bad_env = asff_with_env(&["--region", "eu-west-1"], &[("AWS_ACCOUNT_ID", "me")]);
+    assert_eq!(bad_env.code, 2);
+    assert!(
+        bad_env.stderr.contains("AWS_ACCOUNT_ID is `me`"),
+        "{}",
+        bad_env.stderr
+    );
+}
+
+/// A session whose owner names no account takes `--account`, else `AWS_ACCOUNT_ID`; an owner's
+/// account is never replaced.
+#[test]
+fn the_fallback_account_comes_from_the_flag_then_the_environment() {
+    let dir = scratch_dir("asff-account");
+    let policy = write(&dir, "policy.yaml", POLICY);
+    let input = write(
+        &dir,
+        "sessions.jsonl",
+        "{\"SessionId\": \"s-1\", \"Target\": \"i-1\"}\n{\"SessionId\": \"s-2\", \"Target\": \"i-2\", \"Owner\": \"arn:aws:iam::111122223333:user/bob\"}\n",
+    );
+    let accounts = |extra: &[&str], env: &[(&str, &str)]| -> BTreeSet<String> {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ssm-guard"));
+        command
+            .args([
+                "check",
+                "--now",
+                NOW,
+                "--format",
+                "asff",
+                "--region",
+                "eu-west-1",
+            ])
+            .arg("-p")
+            .arg(&policy)
+            .args(extra)
+            .arg(&input)
+            .env_remove("AWS_ACCOUNT_ID")
+            .envs(env.iter().copied());
+        let output = command.output().unwrap();
+        let findings: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        findings
+            .iter()
+            .map(|f| f["AwsAccountId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let set = |items: &[&str]| {
+        items
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(accounts(&[], &[]), set(&["111122223333"]));
+    assert_eq!(
+        accounts(&[], &[("AWS_ACCOUNT_ID", "444455556666")]),
+        set(&["111122223333", "444455556666"])
+    );
+    assert_eq!(
+        accounts(
+            &["--account", "777788889999"],
+            &[("AWS_ACCOUNT_ID", "444455556666")]
+        ),
+        set(&["111122223333", "777788889999"])
+    );
 }
 
 #[test]
