@@ -1,6 +1,7 @@
 //! The command line: argument parsing and one module per subcommand.
 
 mod check;
+mod completions;
 mod diff;
 mod explain;
 mod hook;
@@ -57,6 +58,10 @@ enum Command {
     Explain(explain::Args),
     /// Print the JSON Schema of policy files or test files, for editors.
     Schema(schema::Args),
+    /// Print the shell completion script for bash, zsh, fish, PowerShell or elvish.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand into a folder.
+    Man(completions::ManArgs),
 }
 
 /// Parses the arguments and runs the subcommand.
@@ -84,6 +89,8 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     };
     ExitCode::from(code)
 }

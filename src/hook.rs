@@ -147,6 +147,12 @@ impl Gate {
         self.policies.is_ok()
     }
 
+    /// The compiled set, when the policies loaded: for reports that need the typed violations
+    /// (Security Hub findings), not only the decision's JSON.
+    pub fn policies(&self) -> Option<&CompiledPolicySet> {
+        self.policies.as_ref().ok()
+    }
+
     /// Decides one event given as JSON bytes, at `now`. Never fails and never allows what it
     /// could not judge; even a panic inside evaluation becomes a deny.
     pub fn decide(&self, event: &[u8], now: Timestamp) -> HookDecision {

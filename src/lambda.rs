@@ -20,6 +20,10 @@ use lambda_runtime::tower::{Layer, Service};
 use lambda_runtime::{LambdaEvent, LambdaInvocation, Runtime, service_fn};
 use serde_json::{Map, Value, json};
 
+mod security_hub;
+
+pub use security_hub::{SECURITY_HUB_ENV, SecurityHub};
+
 use crate::hook::{Gate, HookDecision, Mode, SessionRef};
 use crate::model::{Field, ParsedRecord, Read, parse_event};
 use crate::{Level, SourceMap, Timestamp};
@@ -230,12 +234,24 @@ pub struct Termination {
 pub struct Handler<T> {
     gate: Gate,
     terminator: T,
+    /// Where the findings of denied sessions go, when `SSM_GUARD_SECURITY_HUB` is on.
+    security_hub: Option<SecurityHub>,
 }
 
 impl<T: Terminator> Handler<T> {
     /// A handler over a gate and a way to terminate sessions.
     pub fn new(gate: Gate, terminator: T) -> Self {
-        Self { gate, terminator }
+        Self {
+            gate,
+            terminator,
+            security_hub: None,
+        }
+    }
+
+    /// Also sends the findings of every session the policies deny to Security Hub.
+    pub fn with_security_hub(mut self, security_hub: SecurityHub) -> Self {
+        self.security_hub = Some(security_hub);
+        self
     }
 
     /// The gate.
@@ -259,6 +275,7 @@ impl<T: Terminator> Handler<T> {
         now: Timestamp,
         budget: Option<Duration>,
     ) -> (Value, Value) {
+        let started = std::time::Instant::now();
         let decision = self.decide(event, now);
         let termination = match self.session_to_terminate(&decision) {
             Some(session_id) => {
@@ -288,8 +305,22 @@ impl<T: Terminator> Handler<T> {
             None => Termination::default(),
         };
         let secrets = secrets_of(event);
+        let import = match &self.security_hub {
+            Some(hub) => {
+                let left = budget.map(|budget| budget.saturating_sub(started.elapsed()));
+                hub.report(&self.gate, &decision, event, now, &secrets, left)
+                    .await
+            }
+            None => None,
+        };
         let mut log = log_line(&decision, &termination);
         let mut answer = answer(&decision, &termination);
+        if let Some(import) = &import {
+            for mut rejected in security_hub::annotate(&mut log, import) {
+                redact(&mut rejected, &secrets);
+                self::log(&rejected);
+            }
+        }
         redact(&mut log, &secrets);
         redact(&mut answer, &secrets);
         (log, answer)
@@ -543,8 +574,24 @@ pub fn run_from_env() -> Result<(), StartError> {
 async fn serve() -> Result<(), StartError> {
     let settings = Settings::from_env();
     let gate = settings.gate(Timestamp::now());
-    log(&cold_start_line(&settings, &gate));
-    let handler = Arc::new(Handler::new(gate, SsmTerminator::from_env().await));
+    let security_hub = SecurityHub::from_env().await;
+    let mut line = cold_start_line(&settings, &gate);
+    if let Some(map) = line.as_object_mut() {
+        let sending = matches!(security_hub, Ok(Some(_)));
+        map.insert("security_hub".to_owned(), json!(sending));
+    }
+    log(&line);
+    if let Err(error) = &security_hub {
+        // A reporting setting: the function still runs and decides, without sending findings.
+        log(
+            &json!({"level": "error", "message": "ssm-guard sends no findings to Security Hub", "error": error}),
+        );
+    }
+    let mut handler = Handler::new(gate, SsmTerminator::from_env().await);
+    if let Ok(Some(hub)) = security_hub {
+        handler = handler.with_security_hub(hub);
+    }
+    let handler = Arc::new(handler);
     let service = service_fn(move |event: LambdaEvent<RawEvent>| {
         let handler = Arc::clone(&handler);
         async move {

@@ -412,7 +412,8 @@ impl CompiledPolicySet {
         self.policies.get(rule.policy)
     }
 
-    /// The exceptions that can waive a rule: those of its policy that name it or name no rule.
+    /// The exceptions that can waive a rule of this set: those of its policy that name it or
+    /// name no rule.
     pub fn exceptions_for(&self, rule: &Rule) -> Vec<&Exception> {
         self.policy_of(rule).map_or_else(Vec::new, |policy| {
             policy

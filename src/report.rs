@@ -1,5 +1,6 @@
 //! Reporters: pure functions of finished results, one file per output format.
 
+pub mod asff;
 mod github;
 mod html;
 mod json;
@@ -21,6 +22,7 @@ use crate::check::RecordResult;
 use crate::model::{Field, UnreadableOperand};
 use crate::policy::{Action, Rule, Severity, Violation};
 
+pub use asff::{AsffReporter, AsffSettings};
 pub use github::GithubReporter;
 pub use html::HtmlReporter;
 pub use json::JsonReporter;

@@ -808,6 +808,12 @@ fn assert_no_secrets(run: &LambdaRun) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Sending findings to Security Hub: tests/lambda/security_hub.rs.
+
+#[path = "lambda/security_hub.rs"]
+mod security_hub;
+
+// ---------------------------------------------------------------------------------------------
 // The tests.
 
 #[test]

@@ -4,13 +4,14 @@ use std::fs::File;
 use std::io::{BufWriter, IsTerminal, LineWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::ValueEnum;
 use ssm_guard::check::{Checker, Reporter, Summary};
+use ssm_guard::report::asff::{is_account, is_region};
 use ssm_guard::report::{
-    GithubReporter, HtmlReporter, JsonLinesReporter, JsonReporter, JunitReporter, Progress,
-    SarifReporter, Tee, TextReporter,
+    AsffReporter, AsffSettings, GithubReporter, HtmlReporter, JsonLinesReporter, JsonReporter,
+    JunitReporter, Progress, SarifReporter, Tee, TextReporter,
 };
 use ssm_guard::{CompiledPolicySet, Decision, SourceMap, Timestamp};
 
@@ -40,6 +41,14 @@ pub struct Args {
     /// Worker threads for evaluation (default: all cores); output is identical for every N.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// ASFF: the Security Hub region the findings go to. Default: `AWS_REGION`, else
+    /// `AWS_DEFAULT_REGION`, else us-east-1 (with a warning).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// ASFF: the account of findings whose session's `Owner` names none (12 digits). Default:
+    /// `AWS_ACCOUNT_ID`.
+    #[arg(long, value_name = "ID")]
+    account: Option<String>,
     /// Files to check (JSON, JSON Lines, CloudTrail, gzip); none or `-` reads standard input.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
@@ -55,7 +64,20 @@ enum Format {
     Junit,
     Github,
     Html,
+    /// AWS Security Finding Format: one JSON array, the `Findings` of `BatchImportFindings`.
+    Asff,
+    /// JSON Lines of ASFF arrays of at most 100 findings, one `BatchImportFindings` call each.
+    AsffBatches,
 }
+
+impl Format {
+    fn is_asff(self) -> bool {
+        matches!(self, Self::Asff | Self::AsffBatches)
+    }
+}
+
+/// The region ASFF findings name when neither `--region` nor the environment gives one.
+const FALLBACK_REGION: &str = "us-east-1";
 
 /// Reads `--output FORMAT=PATH`.
 fn parse_output(text: &str) -> Result<(Format, PathBuf), String> {
@@ -94,11 +116,33 @@ pub fn run(args: Args) -> u8 {
     };
     let inputs = super::inputs::sources(&args.inputs);
     let jobs = super::inputs::jobs(args.jobs);
+    let wants_asff = std::iter::once(args.format)
+        .chain(args.outputs.iter().map(|(format, _)| *format))
+        .any(Format::is_asff);
+    let asff = if wants_asff {
+        match asff_settings(&args, now) {
+            Ok((settings, warning)) => {
+                if let Some(warning) = warning {
+                    let _ = writeln!(stderr.lock(), "warning: {warning}");
+                }
+                Some(settings)
+            }
+            Err(error) => {
+                let _ = writeln!(stderr.lock(), "error: {error}");
+                return exit::USAGE;
+            }
+        }
+    } else {
+        None
+    };
+    let unattributed = Arc::new(AtomicU64::new(0));
 
     let context = Context {
         set: &compiled.set,
         sources: &sources,
         now,
+        asff,
+        unattributed: unattributed.clone(),
     };
     let stdout = std::io::stdout();
     let stdout_terminal = stdout.is_terminal();
@@ -165,6 +209,13 @@ pub fn run(args: Args) -> u8 {
     if failed {
         return exit::USAGE;
     }
+    let unattributed = unattributed.load(Ordering::Relaxed);
+    if unattributed > 0 {
+        let _ = writeln!(
+            stderr.lock(),
+            "warning: {unattributed} violations are not in the ASFF findings: their sessions' Owner names no account; pass --account or set AWS_ACCOUNT_ID"
+        );
+    }
     // The text report and JSON Lines' standard error carry warnings themselves.
     if let Ok(summary) = &result
         && !matches!(args.format, Format::Text | Format::Jsonl)
@@ -190,6 +241,55 @@ struct Context<'a, 'p> {
     set: &'p CompiledPolicySet,
     sources: &'a SourceMap,
     now: Timestamp,
+    /// Present when some output is ASFF.
+    asff: Option<AsffSettings>,
+    unattributed: Arc<AtomicU64>,
+}
+
+/// The ASFF settings from `--region`, `--account` and the environment (`AWS_REGION`,
+/// `AWS_DEFAULT_REGION`, `AWS_ACCOUNT_ID`), and a warning when the region is the fallback.
+fn asff_settings(args: &Args, now: Timestamp) -> Result<(AsffSettings, Option<String>), String> {
+    let from_env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+            .map(|value| (value, name.to_owned()))
+    };
+    let found = args
+        .region
+        .clone()
+        .map(|region| (region, "--region".to_owned()))
+        .or_else(|| from_env("AWS_REGION"))
+        .or_else(|| from_env("AWS_DEFAULT_REGION"));
+    let (region, warning) = match found {
+        Some((region, _)) if is_region(&region) => (region, None),
+        Some((region, from)) => {
+            return Err(format!(
+                "{from} is `{region}`, not a region name such as `eu-west-1`"
+            ));
+        }
+        None => (
+            FALLBACK_REGION.to_owned(),
+            Some(format!(
+                "ASFF findings name the region {FALLBACK_REGION}: neither --region, AWS_REGION nor AWS_DEFAULT_REGION gives one"
+            )),
+        ),
+    };
+    let mut settings = AsffSettings::new(region, now);
+    // `AWS_ACCOUNT_ID` is the SDKs' own setting of the account (for account-based endpoints).
+    let account = args
+        .account
+        .clone()
+        .map(|account| (account, "--account".to_owned()))
+        .or_else(|| from_env("AWS_ACCOUNT_ID"));
+    if let Some((account, from)) = account {
+        if !is_account(&account) {
+            return Err(format!("{from} is `{account}`, not a 12-digit account id"));
+        }
+        settings = settings.with_account(account);
+    }
+    Ok((settings, warning))
 }
 
 /// The reporter for a format. `terminal` marks the standard output one: only there do the
@@ -214,6 +314,18 @@ fn reporter<'a, 'p: 'a>(
         Format::Junit => Box::new(JunitReporter::new(out, context.set)),
         Format::Github => Box::new(GithubReporter::new(out)),
         Format::Html => Box::new(HtmlReporter::new(out, context.set, context.now)),
+        Format::Asff | Format::AsffBatches => {
+            let settings = context
+                .asff
+                .clone()
+                .unwrap_or_else(|| AsffSettings::new(FALLBACK_REGION, context.now));
+            let reporter = if format == Format::Asff {
+                AsffReporter::new(out, settings)
+            } else {
+                AsffReporter::batches(out, settings)
+            };
+            Box::new(reporter.count_unattributed(context.unattributed.clone()))
+        }
     }
 }
 

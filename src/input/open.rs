@@ -4,6 +4,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
@@ -20,6 +21,12 @@ const UTF8_BOM: &[u8] = &[0xef, 0xbb, 0xbf];
 pub enum InputSource {
     Stdin,
     File(PathBuf),
+    /// Bytes a caller already holds (an export fetched over the network, a test's data), read
+    /// as a file with that name would be, gzip included.
+    Memory {
+        name: Arc<str>,
+        bytes: Arc<[u8]>,
+    },
 }
 
 impl InputSource {
@@ -32,6 +39,14 @@ impl InputSource {
             Self::File(path)
         }
     }
+
+    /// Bytes held in memory, named `name` in reports.
+    pub fn memory(name: impl Into<Arc<str>>, bytes: impl Into<Arc<[u8]>>) -> Self {
+        Self::Memory {
+            name: name.into(),
+            bytes: bytes.into(),
+        }
+    }
 }
 
 impl fmt::Display for InputSource {
@@ -39,6 +54,7 @@ impl fmt::Display for InputSource {
         match self {
             Self::Stdin => f.write_str("<stdin>"),
             Self::File(path) => write!(f, "{}", path.display()),
+            Self::Memory { name, .. } => f.write_str(name),
         }
     }
 }
@@ -56,6 +72,9 @@ pub fn open_input(source: &InputSource) -> io::Result<Box<dyn BufRead + Send>> {
             (Box::new(open_file(path)?), FIRST_BLOCK)
         }
         InputSource::File(_) | InputSource::Stdin => (Box::new(io::stdin()), GZIP_MAGIC.len()),
+        InputSource::Memory { bytes, .. } => {
+            (Box::new(Cursor::new(Arc::clone(bytes))), FIRST_BLOCK)
+        }
     };
     let (head, raw) = peek(raw, first)?;
     let is_gzip = head.starts_with(GZIP_MAGIC);
@@ -238,5 +257,17 @@ mod tests {
             InputSource::File(PathBuf::from("dir/a.json")).to_string(),
             "dir/a.json"
         );
+    }
+
+    #[test]
+    fn bytes_in_memory_are_read_like_a_file() {
+        let text = b"\xef\xbb\xbf{\"SessionId\": \"s-1\"}";
+        for bytes in [text.to_vec(), gzip(text)] {
+            let source = InputSource::memory("held.json", bytes);
+            assert_eq!(source.to_string(), "held.json");
+            let mut out = Vec::new();
+            open_input(&source).unwrap().read_to_end(&mut out).unwrap();
+            assert_eq!(out, &text[3..]);
+        }
     }
 }

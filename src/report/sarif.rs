@@ -214,7 +214,7 @@ impl<'p, W: Write> SarifReporter<'p, W> {
 /// The first sentence of a description, for `shortDescription`: up to the first `.` followed
 /// by a space that is outside parentheses and quotes, whitespace collapsed, at most 200
 /// characters.
-fn first_sentence(text: &str) -> String {
+pub(crate) fn first_sentence(text: &str) -> String {
     let (mut depth, mut quoted, mut end) = (0usize, false, text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {

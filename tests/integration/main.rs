@@ -9,7 +9,9 @@
     clippy::indexing_slicing
 )]
 
+mod asff;
 mod cli;
+mod completions;
 mod diagnostics;
 mod diff;
 mod evaluation;
