@@ -44,8 +44,8 @@ enum Command {
     /// Decide one event from standard input: a Session, a CloudTrail StartSession record, or an
     /// EventBridge event wrapping one.
     Hook(hook::Args),
-    /// Run as an AWS Lambda function (the Runtime API loop), configured by `SSM_GUARD_POLICIES`
-    /// and `SSM_GUARD_MODE`.
+    /// Run as an AWS Lambda function (the Runtime API loop), configured by `SSM_GUARD_POLICIES`,
+    /// `SSM_GUARD_MODE` and `SSM_GUARD_SECURITY_HUB`.
     #[cfg(feature = "lambda")]
     Lambda(lambda::Args),
     /// Load and compile policies, and report every problem.
