@@ -306,7 +306,7 @@ pub fn finding(
             "arn:{partition}:securityhub:{region}:{account}:product/{account}/default"
         ),
         product_name: PRODUCT_NAME,
-        generator_id: fit(&rule_id, ID_MAX),
+        generator_id: fit(rule_id, ID_MAX),
         region: region.to_owned(),
         types: types.clone(),
         first_observed_at: start.map(asff_time),
