@@ -1,5 +1,6 @@
 //! The command line: argument parsing and one module per subcommand.
 
+mod aws;
 mod check;
 mod diff;
 mod explain;

@@ -36,6 +36,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod builtin;
 pub mod compile;
 mod condition;

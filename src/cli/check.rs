@@ -14,6 +14,7 @@ use ssm_guard::report::{
 };
 use ssm_guard::{CompiledPolicySet, Decision, SourceMap, Timestamp};
 
+use super::aws::AwsArgs;
 use super::exit;
 use super::policies::{PolicyArgs, parse_now, use_color};
 
@@ -40,7 +41,10 @@ pub struct Args {
     /// Worker threads for evaluation (default: all cores); output is identical for every N.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
-    /// Files to check (JSON, JSON Lines, CloudTrail, gzip); none or `-` reads standard input.
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// Files to check (JSON, JSON Lines, CloudTrail, gzip), `ssm:active` or `ssm:history?...`
+    /// (Session Manager's own listing); none or `-` reads standard input.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
@@ -92,7 +96,13 @@ pub fn run(args: Args) -> u8 {
     let Ok((sources, compiled)) = args.policies.load(now, &mut stderr.lock(), stderr_color) else {
         return exit::USAGE;
     };
-    let inputs = super::inputs::sources(&args.inputs);
+    let inputs = match super::inputs::sources(&args.inputs, &args.aws) {
+        Ok(inputs) => inputs,
+        Err(error) => {
+            let _ = writeln!(stderr.lock(), "error: {error}");
+            return exit::USAGE;
+        }
+    };
     let jobs = super::inputs::jobs(args.jobs);
 
     let context = Context {
