@@ -11,6 +11,8 @@ mod lambda;
 mod policies;
 mod rules;
 mod schema;
+#[cfg(feature = "aws")]
+mod sweep;
 mod test;
 mod validate;
 
@@ -41,13 +43,17 @@ enum Command {
     /// Preview a policy change: the records whose decision or broken rules differ between two
     /// policy sets (folders, files, `builtin`, or `REV:PATH` at a git revision).
     Diff(diff::Args),
-    /// Decide one event from standard input: a Session, a CloudTrail StartSession record, or an
-    /// EventBridge event wrapping one.
+    /// Decide one event from standard input: a Session, a CloudTrail StartSession or ECS Exec
+    /// ExecuteCommand record, or an EventBridge event wrapping one.
     Hook(hook::Args),
     /// Run as an AWS Lambda function (the Runtime API loop), configured by `SSM_GUARD_POLICIES`
     /// and `SSM_GUARD_MODE`.
     #[cfg(feature = "lambda")]
     Lambda(lambda::Args),
+    /// Judge every active session of the account and region now; in enforce mode, terminate the
+    /// denied ones (at most --max-terminations per run).
+    #[cfg(feature = "aws")]
+    Sweep(sweep::Args),
     /// Load and compile policies, and report every problem.
     Validate(validate::Args),
     /// Run policy tests (`*.test.yaml`) and report rule coverage.
@@ -80,6 +86,8 @@ pub fn main() -> ExitCode {
         Command::Hook(args) => hook::run(args),
         #[cfg(feature = "lambda")]
         Command::Lambda(args) => lambda::run(args),
+        #[cfg(feature = "aws")]
+        Command::Sweep(args) => sweep::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(args),
         Command::Rules(args) => rules::run(args),

@@ -239,6 +239,29 @@ impl Gate {
         decision
     }
 
+    /// Decides a session that is running, from its record: the API's record of a session an
+    /// event reported (with what only the event knows), or one the sweep listed. In enforce mode
+    /// a deny ends it. Fails closed like [`Gate::decide`].
+    pub fn decide_record(&self, session: &Session<'_>, now: Timestamp) -> HookDecision {
+        let set = match &self.policies {
+            Ok(set) => set,
+            Err(error) => {
+                return HookDecision::fail_closed(
+                    self.mode,
+                    format!("policies did not load: {error}"),
+                );
+            }
+        };
+        let judged = catch_unwind(AssertUnwindSafe(|| {
+            self.judge(set, session, now, "unreadable session record")
+        }));
+        let mut decision = judged.unwrap_or_else(|_| {
+            HookDecision::fail_closed(self.mode, "internal error while evaluating the session")
+        });
+        decision.start_session_event = true;
+        decision
+    }
+
     /// Evaluates a readable session; a field of the wrong type is a deny saying `what` it was.
     fn judge(
         &self,

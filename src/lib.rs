@@ -41,6 +41,8 @@ pub mod aws;
 pub mod builtin;
 pub mod compile;
 mod condition;
+#[cfg(feature = "aws")]
+pub mod described;
 pub mod diagnostic;
 pub mod diff;
 pub mod hook;
@@ -55,6 +57,8 @@ pub mod policy;
 pub mod report;
 pub mod schema;
 pub mod source;
+#[cfg(feature = "aws")]
+pub mod sweep;
 pub mod testing;
 
 pub use compile::{Compiled, LoadError, compile};
