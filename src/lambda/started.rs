@@ -14,6 +14,8 @@ use crate::hook::{HookDecision, Mode, SessionRef};
 use crate::model::{Field, ParsedRecord, Read, parse_event};
 
 /// Time kept for `TerminateSession` when deciding how long to wait for the API's record.
+/// The SDK's own bound on a call with its retries is 12 s; a denied session whose termination
+/// does not finish in the time left stays a deny, reported as not terminated.
 const TERMINATION_RESERVE: Duration = Duration::from_secs(4);
 
 /// What was done about terminating the session of a decision.
@@ -68,10 +70,7 @@ impl<A: SessionApi> Handler<A> {
             return (decision, None);
         }
         let wait = match deadline {
-            Some(deadline) => deadline
-                .saturating_duration_since(Instant::now())
-                .saturating_sub(TERMINATION_RESERVE)
-                .min(DESCRIBE_WAIT),
+            Some(deadline) => describe_wait(deadline.saturating_duration_since(Instant::now())),
             None => DESCRIBE_WAIT,
         };
         decide_described(&self.gate, &self.api, event, now, wait).await
@@ -122,6 +121,17 @@ impl<A: SessionApi> Handler<A> {
             .session_id
             .as_deref()
             .filter(|id| !id.is_empty())
+    }
+}
+
+/// How long to wait for the API's record with `left` before the deadline: up to
+/// [`DESCRIBE_WAIT`], keeping [`TERMINATION_RESERVE`] for `TerminateSession`; with less time than
+/// that reserve, half of what is left, so that a short invocation still reads the record.
+fn describe_wait(left: Duration) -> Duration {
+    if left >= TERMINATION_RESERVE.saturating_mul(2) {
+        (left - TERMINATION_RESERVE).min(DESCRIBE_WAIT)
+    } else {
+        left / 2
     }
 }
 
@@ -211,4 +221,19 @@ fn answer(
         map.insert("termination".to_owned(), Value::Object(value));
     }
     answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_for_the_record_leaves_time_to_terminate() {
+        let ms = Duration::from_millis;
+        assert_eq!(describe_wait(ms(29_700)), DESCRIBE_WAIT);
+        assert_eq!(describe_wait(ms(8_000)), ms(4_000));
+        assert_eq!(describe_wait(ms(6_000)), ms(3_000));
+        assert_eq!(describe_wait(ms(2_000)), ms(1_000));
+        assert_eq!(describe_wait(Duration::ZERO), Duration::ZERO);
+    }
 }
