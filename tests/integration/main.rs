@@ -9,6 +9,7 @@
 )]
 
 mod cli;
+mod deploy;
 mod diagnostics;
 mod diff;
 mod evaluation;
