@@ -390,3 +390,73 @@ fn a_sweep_that_cannot_read_the_sessions_terminates_nothing_and_says_why() {
     assert!(error.contains("ssm:DescribeSessions"), "{error}");
     assert_eq!(run.logs_of("ssm-guard sweep")[0]["level"], "error");
 }
+
+// ------------------------------------------------------------------ costs
+
+/// What a decision and a sweep cost in calls and time, on loopback: run with
+/// `cargo test --release --features lambda --test lambda_api -- --ignored --nocapture` (and
+/// `SSM_GUARD_TEST_BOOTSTRAP=target/release/bootstrap` for the release binary). The figures in
+/// the README come from it.
+#[test]
+#[ignore = "prints figures; run on demand"]
+fn costs_on_loopback() {
+    fn median(mut values: Vec<std::time::Duration>) -> std::time::Duration {
+        values.sort();
+        values[values.len() / 2]
+    }
+    let report = |name: &str, run: &LambdaRun, events: usize| {
+        let times: Vec<_> = run.durations.iter().map(|d| d.unwrap()).collect();
+        let describes = run.calls_of("DescribeSessions").len();
+        let terminates = run.calls_of("TerminateSession").len();
+        let served: std::time::Duration = run.ssm_calls.iter().map(|call| call.served_in).sum();
+        eprintln!(
+            "{name}: {events} invocation(s); per invocation {:.1} DescribeSessions, {:.1} TerminateSession; median {:?}, max {:?}; the stand-in took {:?} in all",
+            describes as f64 / events as f64,
+            terminates as f64 / events as f64,
+            median(times.clone()),
+            times.iter().max().unwrap(),
+            served
+        );
+    };
+    // StartSession events whose sessions are listed at once: allowed, then denied.
+    let allowed: Vec<Value> = (0..20)
+        .map(|n| start_session(&format!("s-ok-{n}"), "SSM-SessionManagerRunShell"))
+        .collect();
+    let ssm = active(allowed.iter().map(|e| api_record(e, "60")).collect());
+    let run = run_function("enforce", &[], &allowed, ssm);
+    report("StartSession, allowed", &run, 20);
+    let denied: Vec<Value> = (0..20)
+        .map(|n| start_session(&format!("s-deny-{n}"), "SSM-SessionManagerRunShell"))
+        .collect();
+    let ssm = active(denied.iter().map(|e| api_record(e, "240")).collect());
+    let run = run_function("enforce", &[], &denied, ssm);
+    report("StartSession, denied and terminated", &run, 20);
+    // Listed from the second call on.
+    let late: Vec<Value> = (0..5)
+        .map(|n| start_session(&format!("s-late-{n}"), "SSM-SessionManagerRunShell"))
+        .collect();
+    let ssm = SsmSetup {
+        active: late.iter().map(|e| api_record(e, "60")).collect(),
+        late: (0..5).map(|n| (format!("s-late-{n}"), 1)).collect(),
+        ..SsmSetup::default()
+    };
+    let run = run_function("enforce", &[], &late, ssm);
+    report("StartSession, listed on the second call", &run, 5);
+    // Sweeps of 1,000 and 5,000 open sessions, 20 of them past a cap.
+    for count in [1_000, 5_000] {
+        let recent = seconds_ago(60);
+        let sessions: Vec<Value> = (0..count)
+            .map(|n| {
+                let cap = if n % (count / 20) == 0 { "240" } else { "60" };
+                active_session(&format!("s-{n}"), "i-0e330ccb17b3f6f8b", cap, recent)
+            })
+            .collect();
+        let run = run_function("enforce", &[], &[scheduled_event()], active(sessions));
+        report(
+            &format!("sweep of {count} open sessions, 20 denied"),
+            &run,
+            1,
+        );
+        eprintln!("  summary: {}", sweep_answer(&run)["summary"]);
+    }
+}

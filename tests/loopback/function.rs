@@ -25,6 +25,8 @@ pub const REGION: &str = "eu-west-1";
 /// What one run of the function gave.
 pub struct LambdaRun {
     pub outcomes: Vec<Option<Outcome>>,
+    /// How long each invocation took, from the Runtime API's handing it out to the answer.
+    pub durations: Vec<Option<Duration>>,
     pub terminations: Vec<String>,
     pub ssm_calls: Vec<SsmCall>,
     pub init_errors: Vec<String>,
@@ -146,6 +148,7 @@ pub fn run_lambda(
     let outcomes = api.wait_for_outcomes(events.len());
     stop(&mut child);
     let run = LambdaRun {
+        durations: api.durations(events.len()),
         outcomes,
         terminations: ssm.terminated_ids(),
         ssm_calls: ssm.calls(),

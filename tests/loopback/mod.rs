@@ -122,6 +122,7 @@ fn serve_connection(
     end: Instant,
 ) {
     let _ = stream.set_nonblocking(false);
+    let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
@@ -214,7 +215,10 @@ fn write_response(stream: &mut TcpStream, response: &Response) -> std::io::Resul
         out.push_str(&format!("{key}: {value}\r\n"));
     }
     out.push_str(&format!("Content-Length: {}\r\n\r\n", response.body.len()));
-    stream.write_all(out.as_bytes())?;
-    stream.write_all(&response.body)?;
+    // One write: a head and a body written apart wait on the peer's delayed ACK (Nagle), which
+    // would add some 40 ms to every answer and to every figure measured here.
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&response.body);
+    stream.write_all(&bytes)?;
     stream.flush()
 }

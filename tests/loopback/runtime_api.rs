@@ -28,6 +28,9 @@ struct Invocations {
     pending: VecDeque<(String, Vec<u8>)>,
     outcomes: HashMap<String, Outcome>,
     init_errors: Vec<String>,
+    /// When each invocation was handed out, and when its answer came.
+    handed: HashMap<String, Instant>,
+    answered: HashMap<String, Instant>,
 }
 
 pub struct RuntimeApi {
@@ -72,6 +75,18 @@ impl RuntimeApi {
             .collect()
     }
 
+    /// How long the function took over each of the first `count` events, from handing it out
+    /// to its answer.
+    pub fn durations(&self, count: usize) -> Vec<Option<Duration>> {
+        let invocations = self.state.0.lock().unwrap();
+        (0..count)
+            .map(|n| {
+                let id = request_id(n);
+                Some(*invocations.answered.get(&id)? - *invocations.handed.get(&id)?)
+            })
+            .collect()
+    }
+
     pub fn init_errors(&self) -> Vec<String> {
         self.state.0.lock().unwrap().init_errors.clone()
     }
@@ -97,6 +112,7 @@ fn runtime_api(
             let mut invocations = lock.lock().unwrap();
             loop {
                 if let Some((id, body)) = invocations.pending.pop_front() {
+                    invocations.handed.insert(id.clone(), Instant::now());
                     let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
                         + Duration::from_secs(30);
                     return Some(Response {
@@ -144,7 +160,10 @@ fn runtime_api(
                 "error" => Outcome::Error(body_text()),
                 _ => return Some(Response::json(404, "application/json", &json!({}))),
             };
-            lock.lock().unwrap().outcomes.insert(id.to_owned(), outcome);
+            let mut invocations = lock.lock().unwrap();
+            invocations.answered.insert(id.to_owned(), Instant::now());
+            invocations.outcomes.insert(id.to_owned(), outcome);
+            drop(invocations);
             ready.notify_all();
             Some(accepted())
         }

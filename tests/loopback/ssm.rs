@@ -62,6 +62,8 @@ pub struct SsmCall {
     pub body: Value,
     /// The HTTP status answered.
     pub status: u16,
+    /// How long the stand-in took to answer (to tell its time from the caller's).
+    pub served_in: std::time::Duration,
 }
 
 impl SsmCall {
@@ -97,6 +99,7 @@ impl FakeSsm {
         let handle: Handle = {
             let state = Arc::clone(&state);
             Arc::new(move |request, _stop| {
+                let started = std::time::Instant::now();
                 let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
                 let mut state = state.lock().unwrap();
                 let target = request.header("x-amz-target").map(str::to_owned);
@@ -111,8 +114,13 @@ impl FakeSsm {
                     authorization: request.header("authorization").map(str::to_owned),
                     body,
                     status,
+                    served_in: std::time::Duration::ZERO,
                 });
-                Some(Response::json(status, JSON_11, &answer))
+                let response = Response::json(status, JSON_11, &answer);
+                if let Some(call) = state.calls.last_mut() {
+                    call.served_in = started.elapsed();
+                }
+                Some(response)
             })
         };
         Self {
@@ -181,23 +189,23 @@ impl State {
             return error(400, "ValidationException", "MaxResults must be 1 to 200");
         }
         let filters = body["Filters"].as_array().cloned().unwrap_or_default();
-        let mut matching: Vec<Value> = sessions
+        // Only the page is copied: a sweep's listing of thousands of sessions is measured here.
+        let late = &mut self.late;
+        let matching: Vec<&Value> = sessions
             .iter()
             .filter(|session| filters.iter().all(|filter| matches(session, filter)))
-            .cloned()
-            .collect();
-        // Sessions not yet listed are left out of this call, and counted down.
-        let late = &mut self.late;
-        matching.retain(|session| {
-            let id = session["SessionId"].as_str().unwrap_or("");
-            match late.get_mut(id) {
-                Some(left) if *left > 0 => {
-                    *left -= 1;
-                    false
+            // Sessions not yet listed are left out of this call, and counted down.
+            .filter(|session| {
+                let id = session["SessionId"].as_str().unwrap_or("");
+                match late.get_mut(id) {
+                    Some(left) if *left > 0 => {
+                        *left -= 1;
+                        false
+                    }
+                    _ => true,
                 }
-                _ => true,
-            }
-        });
+            })
+            .collect();
         let start: usize = match body["NextToken"].as_str() {
             None => 0,
             Some(token) => match token.strip_prefix("page-at-").and_then(|n| n.parse().ok()) {
@@ -207,7 +215,12 @@ impl State {
         };
         let size = max.min(self.setup.page_size).max(1);
         let end = (start + size).min(matching.len());
-        let page: Vec<Value> = matching.get(start..end).unwrap_or_default().to_vec();
+        let page: Vec<Value> = matching
+            .get(start..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|session| (*session).clone())
+            .collect();
         let mut answer = json!({"Sessions": page});
         if end < matching.len() {
             answer["NextToken"] = json!(format!("page-at-{end}"));
