@@ -46,8 +46,8 @@ enum Command {
     /// Decide one event from standard input: a Session, a CloudTrail StartSession or ECS Exec
     /// ExecuteCommand record, or an EventBridge event wrapping one.
     Hook(hook::Args),
-    /// Run as an AWS Lambda function (the Runtime API loop), configured by `SSM_GUARD_POLICIES`
-    /// and `SSM_GUARD_MODE`.
+    /// Run as an AWS Lambda function (the Runtime API loop), configured by `SSM_GUARD_POLICIES`,
+    /// `SSM_GUARD_MODE` and `SSM_GUARD_MAX_TERMINATIONS`.
     #[cfg(feature = "lambda")]
     Lambda(lambda::Args),
     /// Judge every active session of the account and region now; in enforce mode, terminate the

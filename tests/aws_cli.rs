@@ -517,3 +517,47 @@ fn hook_describe_judges_the_api_record_and_says_when_it_could_not() {
             .contains("AccessDeniedException")
     );
 }
+
+// ------------------------------------------------------------------ diff ssm:...
+
+#[test]
+fn diff_previews_a_policy_change_on_the_open_sessions() {
+    let ssm = FakeSsm::start(SsmSetup {
+        active: sweep_sessions(),
+        page_size: 2,
+        ..SsmSetup::default()
+    });
+    let loose = policies(
+        "loose.yaml",
+        "policy: caps\nrules:\n  - id: max-session-duration\n    require: { MaxSessionDuration: { lte: 480 } }\n",
+    );
+    let strict = caps();
+    let loose = loose.display().to_string();
+    let output = ssm_guard(
+        &ssm,
+        &[
+            "diff",
+            "--from",
+            &loose,
+            "--to",
+            &strict,
+            "--format",
+            "json",
+            "ssm:active",
+        ],
+        &[],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let report = json_of(&output);
+    let changed: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|change| {
+            assert_eq!(change["source"], "ssm:active");
+            change["session_id"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(changed, ["s-cap-1", "s-cap-2", "s-ending", "s-long"]);
+}
