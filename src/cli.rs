@@ -11,7 +11,6 @@ mod lambda;
 mod policies;
 mod rules;
 mod schema;
-#[cfg(feature = "aws")]
 mod sweep;
 mod test;
 mod validate;
@@ -51,8 +50,7 @@ enum Command {
     #[cfg(feature = "lambda")]
     Lambda(lambda::Args),
     /// Judge every active session of the account and region now; in enforce mode, terminate the
-    /// denied ones (at most --max-terminations per run).
-    #[cfg(feature = "aws")]
+    /// denied ones (at most --max-terminations per run). Needs a build with `--features aws`.
     Sweep(sweep::Args),
     /// Load and compile policies, and report every problem.
     Validate(validate::Args),
@@ -86,7 +84,6 @@ pub fn main() -> ExitCode {
         Command::Hook(args) => hook::run(args),
         #[cfg(feature = "lambda")]
         Command::Lambda(args) => lambda::run(args),
-        #[cfg(feature = "aws")]
         Command::Sweep(args) => sweep::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(args),

@@ -21,11 +21,10 @@ pub struct Args {
     #[arg(long, value_name = "TS", value_parser = parse_now)]
     now: Option<Timestamp>,
     /// Judge the API's record of a started session (DescribeSessions, waiting up to 5 s for it
-    /// to be listed) rather than the event alone; the answer says whether it was read.
-    #[cfg(feature = "aws")]
+    /// to be listed) rather than the event alone; the answer says whether it was read. Needs a
+    /// build with `--features aws`.
     #[arg(long)]
     describe: bool,
-    #[cfg(feature = "aws")]
     #[command(flatten)]
     aws: super::aws::AwsArgs,
 }
@@ -43,6 +42,15 @@ pub fn run(args: Args) -> u8 {
     };
     let now = args.now.unwrap_or_else(Timestamp::now);
     let stderr = std::io::stderr();
+    if args.describe && !cfg!(feature = "aws") {
+        // Failing closed like any other usage of the hook that cannot judge: a deny, and why.
+        let why = "`--describe` reads the session from AWS, and this ssm-guard was built without the AWS SDK: build it with `--features aws`";
+        let _ = writeln!(stderr.lock(), "error: {why}");
+        let decision = HookDecision::fail_closed(mode, why);
+        let _ = serde_json::to_writer(std::io::stdout().lock(), &decision);
+        println!();
+        return exit::USAGE;
+    }
     let (gate, loaded) = match args
         .policies
         .load(now, &mut stderr.lock(), use_color(&stderr))
