@@ -1,5 +1,6 @@
 //! The command line: argument parsing and one module per subcommand.
 
+mod aws;
 mod check;
 mod completions;
 mod diff;
@@ -11,6 +12,7 @@ mod lambda;
 mod policies;
 mod rules;
 mod schema;
+mod sweep;
 mod test;
 mod validate;
 
@@ -41,13 +43,16 @@ enum Command {
     /// Preview a policy change: the records whose decision or broken rules differ between two
     /// policy sets (folders, files, `builtin`, or `REV:PATH` at a git revision).
     Diff(diff::Args),
-    /// Decide one event from standard input: a Session, a CloudTrail StartSession record, or an
-    /// EventBridge event wrapping one.
+    /// Decide one event from standard input: a Session, a CloudTrail StartSession or ECS Exec
+    /// ExecuteCommand record, or an EventBridge event wrapping one.
     Hook(hook::Args),
     /// Run as an AWS Lambda function (the Runtime API loop), configured by `SSM_GUARD_POLICIES`,
-    /// `SSM_GUARD_MODE` and `SSM_GUARD_SECURITY_HUB`.
+    /// `SSM_GUARD_MODE`, `SSM_GUARD_MAX_TERMINATIONS` and `SSM_GUARD_SECURITY_HUB`.
     #[cfg(feature = "lambda")]
     Lambda(lambda::Args),
+    /// Judge every active session of the account and region now; in enforce mode, terminate the
+    /// denied ones (at most --max-terminations per run). Needs a build with `--features aws`.
+    Sweep(sweep::Args),
     /// Load and compile policies, and report every problem.
     Validate(validate::Args),
     /// Run policy tests (`*.test.yaml`) and report rule coverage.
@@ -84,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Hook(args) => hook::run(args),
         #[cfg(feature = "lambda")]
         Command::Lambda(args) => lambda::run(args),
+        Command::Sweep(args) => sweep::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(args),
         Command::Rules(args) => rules::run(args),

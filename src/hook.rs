@@ -1,14 +1,13 @@
-//! Gating one session: an event in (a Session, a CloudTrail `StartSession` record, or an
-//! EventBridge event wrapping one), one decision out. It fails closed: whatever cannot be read
-//! or evaluated is denied, with the reason in `error`.
+//! Gating one session: an event in (a Session, a CloudTrail `StartSession` or ECS Exec
+//! `ExecuteCommand` record, or an EventBridge event wrapping one), one decision out. It fails
+//! closed: whatever cannot be read or evaluated is denied, with the reason in `error`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::Serialize;
 
 use crate::model::{
-    EventInfo, Field, FieldKind, JsonType, ParsedRecord, Read, SSM_EVENT_SOURCE, Session,
-    Timestamp, parse_event,
+    EventInfo, Field, FieldKind, JsonType, ParsedRecord, Read, Session, Timestamp, parse_event,
 };
 use crate::policy::{Action, CompiledPolicySet, Decision, Evaluation};
 use crate::report::ViolationRecord;
@@ -216,42 +215,90 @@ impl Gate {
                 "unreadable event: it is neither a Session (no `SessionId` or `Target`) nor a CloudTrail event",
             );
         }
-        if info.is_some() && !names_a_session(&session) {
+        if let Some(info) = &info
+            && !names_a_session(&session)
+        {
             return HookDecision::fail_closed(
                 self.mode,
-                "unreadable event: the StartSession event names no session (no `sessionId` or `target`)",
+                format!(
+                    "unreadable event: the {} event names no session (no session id or target)",
+                    info.name
+                ),
             );
         }
-        if let Some(problem) = malformed_field(&session, now) {
-            return HookDecision::fail_closed(self.mode, format!("unreadable event: {problem}"));
-        }
-        let evaluation = set.evaluate(&session, now);
-        let mut decision = self.decision(&session, &evaluation);
+        let mut decision = self.judge(set, &session, now, "unreadable event");
         decision.start_session_event = start_session_event;
+        if let Some(info) = &info
+            && info.is_ecs_exec()
+            && decision.evaluated
+        {
+            decision.note = Some(ecs_exec_note(&session));
+        }
         decision
+    }
+
+    /// Decides a session that is running, from its record: the API's record of a session an
+    /// event reported (with what only the event knows), or one the sweep listed. In enforce mode
+    /// a deny ends it. Fails closed like [`Gate::decide`].
+    pub fn decide_record(&self, session: &Session<'_>, now: Timestamp) -> HookDecision {
+        let set = match &self.policies {
+            Ok(set) => set,
+            Err(error) => {
+                return HookDecision::fail_closed(
+                    self.mode,
+                    format!("policies did not load: {error}"),
+                );
+            }
+        };
+        let judged = catch_unwind(AssertUnwindSafe(|| {
+            self.judge(set, session, now, "unreadable session record")
+        }));
+        let mut decision = judged.unwrap_or_else(|_| {
+            HookDecision::fail_closed(self.mode, "internal error while evaluating the session")
+        });
+        decision.start_session_event = true;
+        decision
+    }
+
+    /// Evaluates a readable session; a field of the wrong type is a deny saying `what` it was.
+    fn judge(
+        &self,
+        set: &CompiledPolicySet,
+        session: &Session<'_>,
+        now: Timestamp,
+        what: &str,
+    ) -> HookDecision {
+        if let Some(problem) = malformed_field(session, now) {
+            return HookDecision::fail_closed(self.mode, format!("{what}: {problem}"));
+        }
+        let evaluation = set.evaluate(session, now);
+        self.decision(session, &evaluation)
     }
 
     /// Answers events that are not a started session: other Session Manager calls are allowed
     /// without evaluation; events of other services and failed calls cannot be judged.
     fn unrelated_event(&self, info: &EventInfo) -> Option<HookDecision> {
-        if info.source.as_deref() != Some(SSM_EVENT_SOURCE) {
+        if info.starts_a_session() {
+            return None;
+        }
+        if !info.is_session_manager_call() {
             let source = info.source.as_deref().unwrap_or("no event source");
             return Some(HookDecision::fail_closed(
                 self.mode,
                 format!("not a Session Manager event (`{source}`, `{}`)", info.name),
             ));
         }
-        if info.name != "StartSession" {
-            let note = format!("`{}` starts no session: nothing was evaluated", info.name);
-            return Some(HookDecision::not_evaluated(self.mode, note));
-        }
-        if let Some(code) = &info.error_code {
+        if info.is_a_session_start_call()
+            && let Some(code) = &info.error_code
+        {
             let note = format!(
-                "StartSession failed with `{code}`: no session was started, nothing was evaluated"
+                "{} failed with `{code}`: no session was started, nothing was evaluated",
+                info.name
             );
             return Some(HookDecision::not_evaluated(self.mode, note));
         }
-        None
+        let note = format!("`{}` starts no session: nothing was evaluated", info.name);
+        Some(HookDecision::not_evaluated(self.mode, note))
     }
 
     fn decision(&self, session: &Session<'_>, evaluation: &Evaluation<'_>) -> HookDecision {
@@ -324,6 +371,17 @@ fn article(found: JsonType) -> &'static str {
         JsonType::Object | JsonType::Array => "an",
         _ => "a",
     }
+}
+
+/// What an ECS Exec event leaves out, said in its decision.
+fn ecs_exec_note(session: &Session<'_>) -> String {
+    let target = match session.text(Field::Target) {
+        Read::Value(target) => format!("`{target}`"),
+        _ => "absent".to_owned(),
+    };
+    format!(
+        "ECS Exec: the event does not carry the container's runtime id, so Target is {target} (ecs:<cluster>_<task id>_ without it); the API's record has the whole target"
+    )
 }
 
 fn names_a_session(session: &Session<'_>) -> bool {

@@ -142,10 +142,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod builtin;
 pub mod check;
 pub mod compile;
 mod condition;
+#[cfg(feature = "aws")]
+pub mod described;
 pub mod diagnostic;
 pub mod diff;
 pub mod hook;
@@ -160,6 +164,8 @@ pub mod policy;
 pub mod report;
 pub mod schema;
 pub mod source;
+#[cfg(feature = "aws")]
+pub mod sweep;
 pub mod testing;
 mod yaml;
 

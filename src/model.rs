@@ -9,8 +9,8 @@ mod timestamp;
 pub use field::{Field, FieldKind};
 pub use owner::OwnerArn;
 pub use record::{
-    EventInfo, Likely, MAX_NESTING, MAX_VALUE_NESTING, ParsedRecord, RecordError, SSM_EVENT_SOURCE,
-    SkippedEvent, Unrecognized, member_like, parse_event, parse_record,
+    ECS_EVENT_SOURCE, EventInfo, Likely, MAX_NESTING, MAX_VALUE_NESTING, ParsedRecord, RecordError,
+    SSM_EVENT_SOURCE, SkippedEvent, Unrecognized, member_like, parse_event, parse_record,
 };
 pub use session::{JsonType, Read, Session, Unreadable, UnreadableOperand, Value};
 pub use timestamp::{Timestamp, TimestampError};

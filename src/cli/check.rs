@@ -15,6 +15,7 @@ use ssm_guard::report::{
 };
 use ssm_guard::{CompiledPolicySet, Decision, SourceMap, Timestamp};
 
+use super::aws::AwsArgs;
 use super::exit;
 use super::policies::{PolicyArgs, parse_now, use_color};
 
@@ -41,15 +42,16 @@ pub struct Args {
     /// Worker threads for evaluation (default: all cores); output is identical for every N.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
-    /// ASFF: the Security Hub region the findings go to. Default: `AWS_REGION`, else
-    /// `AWS_DEFAULT_REGION`, else us-east-1 (with a warning).
-    #[arg(long, value_name = "REGION")]
-    region: Option<String>,
     /// ASFF: the account of findings whose session's `Owner` names none (12 digits). Default:
     /// `AWS_ACCOUNT_ID`.
     #[arg(long, value_name = "ID")]
     account: Option<String>,
-    /// Files to check (JSON, JSON Lines, CloudTrail, gzip); none or `-` reads standard input.
+    /// `--region` is also the Security Hub region ASFF findings name (default: `AWS_REGION`,
+    /// else `AWS_DEFAULT_REGION`, else us-east-1 with a warning).
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// Files to check (JSON, JSON Lines, CloudTrail, gzip), `ssm:active` or `ssm:history?...`
+    /// (Session Manager's own listing); none or `-` reads standard input.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
@@ -114,7 +116,13 @@ pub fn run(args: Args) -> u8 {
     let Ok((sources, compiled)) = args.policies.load(now, &mut stderr.lock(), stderr_color) else {
         return exit::USAGE;
     };
-    let inputs = super::inputs::sources(&args.inputs);
+    let inputs = match super::inputs::sources(&args.inputs, &args.aws) {
+        Ok(inputs) => inputs,
+        Err(error) => {
+            let _ = writeln!(stderr.lock(), "error: {error}");
+            return exit::USAGE;
+        }
+    };
     let jobs = super::inputs::jobs(args.jobs);
     let wants_asff = std::iter::once(args.format)
         .chain(args.outputs.iter().map(|(format, _)| *format))
@@ -257,6 +265,7 @@ fn asff_settings(args: &Args, now: Timestamp) -> Result<(AsffSettings, Option<St
             .map(|value| (value, name.to_owned()))
     };
     let found = args
+        .aws
         .region
         .clone()
         .map(|region| (region, "--region".to_owned()))

@@ -9,6 +9,7 @@ use ssm_guard::check::Checker;
 use ssm_guard::diff::{DiffFormat, DiffReporter, DiffSummary, PolicyRef, PolicyRefError};
 use ssm_guard::{Compiled, SourceMap, Timestamp};
 
+use super::aws::AwsArgs;
 use super::exit;
 use super::policies::{ErrorFormat, parse_now, print_diagnostics, use_color};
 
@@ -38,7 +39,10 @@ pub struct Args {
     /// How problems in the policies are printed.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
-    /// Files to compare on (JSON, JSON Lines, CloudTrail, gzip); none or `-` reads standard input.
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// Files to compare on (JSON, JSON Lines, CloudTrail, gzip), `ssm:active` or
+    /// `ssm:history?...`; none or `-` reads standard input.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
@@ -89,7 +93,13 @@ pub fn run(args: Args) -> u8 {
         return exit::USAGE;
     };
 
-    let inputs = super::inputs::sources(&args.inputs);
+    let inputs = match super::inputs::sources(&args.inputs, &args.aws) {
+        Ok(inputs) => inputs,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            return exit::USAGE;
+        }
+    };
     let jobs = super::inputs::jobs(args.jobs);
     let format = match args.format {
         Format::Text => DiffFormat::Text,

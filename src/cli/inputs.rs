@@ -5,17 +5,40 @@ use std::path::PathBuf;
 use std::io::Write;
 
 use ssm_guard::check::{InputError, RecordResult, Rendering, Reporter, Summary};
-use ssm_guard::input::InputSource;
+use ssm_guard::input::{InputSource, SessionQuery};
 
-/// The inputs named on the command line; none means standard input.
-pub fn sources(inputs: &[PathBuf]) -> Vec<InputSource> {
+use super::aws::AwsArgs;
+
+/// The inputs named on the command line; none means standard input. `ssm:active` and
+/// `ssm:history?...` are Session Manager's listings, unless a file of that name exists; a query
+/// that cannot be read is an error of usage, before anything is read.
+pub fn sources(inputs: &[PathBuf], aws: &AwsArgs) -> Result<Vec<InputSource>, String> {
     if inputs.is_empty() {
-        return vec![InputSource::Stdin];
+        return Ok(vec![InputSource::Stdin]);
     }
     inputs
         .iter()
-        .map(|path| InputSource::from_arg(path.clone()))
+        .map(|path| match path.to_str() {
+            Some(text) if SessionQuery::is_query(text) && !path.exists() => {
+                session_query(text, aws)
+            }
+            _ => Ok(InputSource::from_arg(path.clone())),
+        })
         .collect()
+}
+
+#[cfg(feature = "aws")]
+fn session_query(text: &str, aws: &AwsArgs) -> Result<InputSource, String> {
+    let query = SessionQuery::parse(text)?.with_settings(aws.settings());
+    Ok(InputSource::Sessions(query))
+}
+
+#[cfg(not(feature = "aws"))]
+fn session_query(text: &str, _aws: &AwsArgs) -> Result<InputSource, String> {
+    SessionQuery::parse(text)?;
+    Err(format!(
+        "`{text}` reads sessions from AWS, and this ssm-guard was built without the AWS SDK: build it with `--features aws`"
+    ))
 }
 
 /// `--jobs`, or every core.

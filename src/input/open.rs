@@ -1,4 +1,5 @@
-//! Opening an input for reading: standard input or a file, gunzipped when compressed, without its byte order mark.
+//! Opening an input for reading: standard input or a file, gunzipped when compressed, without its
+//! byte order mark; or Session Manager's `DescribeSessions` (`ssm:active`), read as its pages.
 
 use std::fmt;
 use std::fs::File;
@@ -7,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
+
+use super::ssm::SessionQuery;
 
 /// Large enough that nearly every JSON Lines record fits in one buffer fill, which lets the
 /// framer take lines whole instead of scanning them.
@@ -27,6 +30,8 @@ pub enum InputSource {
         name: Arc<str>,
         bytes: Arc<[u8]>,
     },
+    /// `ssm:active`, `ssm:history?...`: the sessions `DescribeSessions` lists.
+    Sessions(SessionQuery),
 }
 
 impl InputSource {
@@ -55,6 +60,7 @@ impl fmt::Display for InputSource {
             Self::Stdin => f.write_str("<stdin>"),
             Self::File(path) => write!(f, "{}", path.display()),
             Self::Memory { name, .. } => f.write_str(name),
+            Self::Sessions(query) => write!(f, "{query}"),
         }
     }
 }
@@ -68,6 +74,7 @@ pub fn open_input(source: &InputSource) -> io::Result<Box<dyn BufRead + Send>> {
     // start at a page boundary of the file, which the kernel copies at twice the speed of an odd
     // offset. Standard input may be a slow stream, so no more is awaited there than is needed.
     let (raw, first): (Box<dyn Read + Send>, usize) = match source {
+        InputSource::Sessions(query) => return open_sessions(query),
         InputSource::File(path) if !is_stdin_name(path) => {
             (Box::new(open_file(path)?), FIRST_BLOCK)
         }
@@ -91,6 +98,23 @@ pub fn open_input(source: &InputSource) -> io::Result<Box<dyn BufRead + Send>> {
         Box::new(Cursor::new(start).chain(text))
     };
     Ok(Box::new(BufReader::with_capacity(READ_BUFFER_SIZE, text)))
+}
+
+/// The pages of `DescribeSessions`, as the API returns them.
+#[cfg(feature = "aws")]
+fn open_sessions(query: &SessionQuery) -> io::Result<Box<dyn BufRead + Send>> {
+    crate::aws::open_sessions(query)
+}
+
+/// Without the SDK there is nothing to call: say how to get a build that has it.
+#[cfg(not(feature = "aws"))]
+fn open_sessions(query: &SessionQuery) -> io::Result<Box<dyn BufRead + Send>> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!(
+            "`{query}` reads sessions from AWS, and this ssm-guard was built without the AWS SDK: build it with `--features aws`"
+        ),
+    ))
 }
 
 fn is_stdin_name(path: &Path) -> bool {

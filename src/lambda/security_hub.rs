@@ -221,7 +221,7 @@ pub fn findings_of(
 fn redact_text(text: &mut String, secrets: &[String]) {
     for secret in secrets {
         if text.contains(secret.as_str()) {
-            *text = text.replace(secret.as_str(), super::REDACTED);
+            *text = text.replace(secret.as_str(), super::redact::REDACTED);
         }
     }
 }
@@ -421,7 +421,7 @@ mod tests {
 
     #[test]
     fn denied_sessions_give_redacted_findings_in_either_mode() {
-        let secrets = super::super::secrets_of(EVENT);
+        let secrets = super::super::redact::secrets_of(EVENT);
         for mode in [Mode::Enforce, Mode::Audit] {
             let gate = gate(mode);
             let decision = gate.decide(EVENT, now());

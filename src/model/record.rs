@@ -14,7 +14,7 @@ mod keys;
 mod recognition;
 mod value;
 
-pub use cloudtrail::{EventInfo, SSM_EVENT_SOURCE, SkippedEvent};
+pub use cloudtrail::{ECS_EVENT_SOURCE, EventInfo, SSM_EVENT_SOURCE, SkippedEvent};
 pub use recognition::{Likely, Unrecognized, member_like};
 
 use full::Shape;

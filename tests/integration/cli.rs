@@ -513,3 +513,38 @@ fn the_shipped_policy_tests_pass() {
     let run = run(&["test", "policies"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }
+
+/// A build without the AWS SDK knows the commands and inputs that need it, and says how to get
+/// them (exit 2, nothing evaluated; the hook still answers deny).
+#[cfg(not(feature = "aws"))]
+#[test]
+fn what_needs_the_aws_sdk_says_so_in_a_build_without_it() {
+    for args in [
+        &["check", "ssm:active"][..],
+        &[
+            "diff",
+            "--from",
+            "builtin",
+            "--to",
+            "builtin",
+            "ssm:history",
+        ],
+        &["sweep"],
+    ] {
+        let run = crate::support::run(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("--features aws"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    let run = crate::support::run_with_stdin(&["hook", "--describe"], Some(b"{}"));
+    assert_eq!(run.code, 2);
+    assert_eq!(run.json()["decision"], "deny");
+    assert!(run.stderr.contains("--features aws"), "{}", run.stderr);
+    // A query that cannot be read is a usage error in any build.
+    let run = crate::support::run(&["check", "ssm:histroy"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("write `ssm:active`"), "{}", run.stderr);
+}

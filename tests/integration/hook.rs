@@ -209,3 +209,62 @@ fn broken_policies_exit_2_with_a_deny() {
         }
     }
 }
+
+/// ECS Exec's `ExecuteCommand` for session `id`, as the sample's caller.
+fn execute_command(id: &str) -> Value {
+    let mut event = sample();
+    event["source"] = json!("aws.ecs");
+    let detail = &mut event["detail"];
+    detail["eventSource"] = json!("ecs.amazonaws.com");
+    detail["eventName"] = json!("ExecuteCommand");
+    detail["requestParameters"] = json!({"cluster": "checkout-prod", "container": "payments",
+        "command": "/bin/sh", "interactive": true, "task": "e2a7c4f19b3d4c6a8e5f7a9b1c3d5e7f"});
+    detail["responseElements"] = json!({
+        "clusterArn": "arn:aws:ecs:eu-west-1:210987654321:cluster/checkout-prod",
+        "containerName": "payments",
+        "taskArn": "arn:aws:ecs:eu-west-1:210987654321:task/checkout-prod/e2a7c4f19b3d4c6a8e5f7a9b1c3d5e7f",
+        "interactive": true,
+        "session": {"sessionId": id, "streamUrl": "wss://ssmmessages/x", "tokenValue": "tok"},
+    });
+    event
+}
+
+#[test]
+fn an_ecs_exec_session_is_judged_like_a_start_session() {
+    // The test policies approve two documents, not ECS Exec's: the session is denied.
+    let run = hook_json(&[], &execute_command("ecs-execute-command-1"));
+    assert_eq!(run.code, 1, "{run:?}");
+    let decision = run.json();
+    assert_eq!(decision["decision"], "deny");
+    assert_eq!(decision["evaluated"], true);
+    assert_eq!(decision["session"]["SessionId"], "ecs-execute-command-1");
+    assert_eq!(
+        decision["session"]["Target"],
+        "ecs:checkout-prod_e2a7c4f19b3d4c6a8e5f7a9b1c3d5e7f_"
+    );
+    assert_eq!(decision["violations"][0]["rule"], "approved-documents");
+    let note = decision["note"].as_str().unwrap();
+    assert!(note.contains("runtime id"), "{note}");
+    // A failed ExecuteCommand started nothing; ECS's other calls are not Session Manager's.
+    let mut failed = execute_command("ecs-execute-command-2");
+    failed["detail"]["errorCode"] = json!("TargetNotConnectedException");
+    failed["detail"]["responseElements"] = Value::Null;
+    let decision = hook_json(&[], &failed).json();
+    assert_eq!(decision["decision"], "allow");
+    assert!(
+        decision["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("ExecuteCommand failed with `TargetNotConnectedException`")
+    );
+    let mut run_task = execute_command("ecs-execute-command-3");
+    run_task["detail"]["eventName"] = json!("RunTask");
+    let decision = hook_json(&[], &run_task).json();
+    assert_eq!(decision["decision"], "deny");
+    assert!(
+        decision["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a Session Manager event")
+    );
+}

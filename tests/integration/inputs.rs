@@ -298,19 +298,31 @@ fn a_cloudtrail_log_file_gives_only_its_start_session_events() {
 }
 
 #[test]
-fn the_shipped_cloudtrail_example_gives_only_start_session_events() {
+fn the_shipped_cloudtrail_example_gives_only_the_events_that_start_sessions() {
     let text = std::fs::read_to_string(root().join("examples/cloudtrail.json")).unwrap();
     let events: Value = serde_json::from_str(&text).unwrap();
     let events = events["Records"].as_array().unwrap();
     let starts = events
         .iter()
-        .filter(|e| e["eventName"] == "StartSession")
+        .filter(|e| {
+            (e["eventSource"] == "ssm.amazonaws.com" && e["eventName"] == "StartSession")
+                || (e["eventSource"] == "ecs.amazonaws.com" && e["eventName"] == "ExecuteCommand")
+        })
         .count() as u64;
     let report = echo(&["examples/cloudtrail.json"]).json();
     assert_eq!(
         counts(&report),
         [1, starts, starts, 0, events.len() as u64 - starts]
     );
+    // ECS Exec's ExecuteCommand is a Session Manager session: its id, ECS Exec's document, and
+    // the target as far as the event knows it (no container runtime id).
+    let source = "examples/cloudtrail.json";
+    assert!(rows(&report).contains(&row(
+        source,
+        2,
+        1,
+        "ecs-execute-command-ny1o8x2bg468ahjt6p01gzjl5f | ecs:checkout-prod_e2a7c4f19b3d4c6a8e5f7a9b1c3d5e7f_ | AmazonECS-ExecuteInteractiveCommand | - | 2026-03-11T13:15:39Z | - | 3374.35 | arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_PlatformEngineer_8d2e41f0c7a9b365/tomasz.wojcik@example.org | AWSReservedSSO_PlatformEngineer_8d2e41f0c7a9b365 | - | - | - | -"
+    )), "{:#?}", rows(&report));
 }
 
 #[test]

@@ -12,6 +12,7 @@
 mod asff;
 mod cli;
 mod completions;
+mod deploy;
 mod diagnostics;
 mod diff;
 mod evaluation;

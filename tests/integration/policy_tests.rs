@@ -101,6 +101,7 @@ fn an_uncovered_rule_fails_only_the_strict_run() {
         problems(&folder, true),
         [
             "rule uncovered: duration-caps/max-session-duration-per-target: no test made it fail",
+            "rule uncovered: duration-caps/running-session-length-per-target: no test applied to it",
             "rule uncovered: duration-caps/session-length-per-target: no test made it fail",
         ]
     );

@@ -2,7 +2,12 @@
 //! loopback stand-in speaking Security Hub's REST-JSON protocol (`POST /findings/import`),
 //! in calls of at most 100, and the decision is the same whatever Security Hub answers.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
 use super::*;
+use crate::loopback::{Handle, Response, Server};
 
 /// One `BatchImportFindings` call the stand-in received.
 #[derive(Debug, Clone)]
@@ -121,10 +126,25 @@ fn run_with_hub(
             ("AWS_ENDPOINT_URL_SECURITYHUB", &endpoint),
         ],
         events,
-        false,
+        listed(events),
     );
     let calls = hub.calls();
     (run, calls)
+}
+
+/// Session Manager's records of the sessions the start events started, as DescribeSessions
+/// lists them, so that the function judges them without waiting.
+fn listed(events: &[Vec<u8>]) -> SsmSetup {
+    let active = events
+        .iter()
+        .filter_map(|event| serde_json::from_slice::<Value>(event).ok())
+        .filter(|event| event["detail"]["eventName"] == "StartSession")
+        .map(|event| crate::loopback::events::api_record(&event, "60"))
+        .collect();
+    SsmSetup {
+        active,
+        ..SsmSetup::default()
+    }
 }
 
 /// Validates what the SDK sent with the same botocore check as `--format asff` output.

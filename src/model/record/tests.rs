@@ -153,6 +153,54 @@ fn cloudtrail_start_session_becomes_a_session() {
 }
 
 #[test]
+fn ecs_exec_execute_command_becomes_a_session_with_what_the_event_knows_of_the_target() {
+    let record = br#"{"eventName":"ExecuteCommand","eventSource":"ecs.amazonaws.com","eventTime":"2026-03-11T13:15:39Z",
+        "userIdentity":{"arn":"arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_Ops_1/ana"},
+        "requestParameters":{"cluster":"checkout-prod","container":"payments","command":"/bin/sh","interactive":true,"task":"e2a7"},
+        "responseElements":{"clusterArn":"arn:aws:ecs:eu-west-1:210987654321:cluster/checkout-prod","containerName":"payments",
+            "taskArn":"arn:aws:ecs:eu-west-1:210987654321:task/checkout-prod/e2a7","interactive":true,
+            "session":{"sessionId":"ecs-execute-command-0a1b","streamUrl":"wss://x","tokenValue":"t"}}}"#;
+    let ParsedRecord::Session(s) = parse_record(record).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        s.text(Field::SessionId),
+        Read::Value("ecs-execute-command-0a1b")
+    );
+    assert_eq!(
+        s.text(Field::Target),
+        Read::Value("ecs:checkout-prod_e2a7_")
+    );
+    assert_eq!(
+        s.text(Field::DocumentName),
+        Read::Value("AmazonECS-ExecuteInteractiveCommand")
+    );
+    assert_eq!(s.text(Field::OwnerName), Read::Value("ana"));
+    assert_eq!(s.value(Field::Reason), None);
+    assert!(matches!(s.instant(Field::StartDate), Read::Value(_)));
+    // Without the response's ARNs, the request's names give the same target.
+    let bare = br#"{"eventName":"ExecuteCommand","eventSource":"ecs.amazonaws.com",
+        "requestParameters":{"cluster":"arn:aws:ecs:eu-west-1:1:cluster/c","task":"t1"},
+        "responseElements":{"session":{"sessionId":"s"}}}"#;
+    let ParsedRecord::Session(s) = parse_record(bare).unwrap() else {
+        panic!()
+    };
+    assert_eq!(s.text(Field::Target), Read::Value("ecs:c_t1_"));
+    // A failed call, and ECS's other calls, start no session.
+    for skipped in [
+        &br#"{"eventName":"ExecuteCommand","eventSource":"ecs.amazonaws.com","errorCode":"InvalidParameterException"}"#[..],
+        br#"{"eventName":"RunTask","eventSource":"ecs.amazonaws.com"}"#,
+        br#"{"eventName":"ExecuteCommand","eventSource":"ssm.amazonaws.com"}"#,
+    ] {
+        assert!(
+            matches!(parse_record(skipped).unwrap(), ParsedRecord::OtherEvent(_)),
+            "{}",
+            String::from_utf8_lossy(skipped)
+        );
+    }
+}
+
+#[test]
 fn eventbridge_wraps_cloudtrail_in_detail() {
     let record = br#"{"version":"0","detail-type":"AWS API Call via CloudTrail","source":"aws.ssm",
         "detail":{"eventName":"StartSession","eventSource":"ssm.amazonaws.com","requestParameters":{"target":"i-1","documentName":"AWS-StartSSHSession"}}}"#;
