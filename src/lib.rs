@@ -54,6 +54,7 @@ pub mod report;
 pub mod schema;
 pub mod source;
 pub mod testing;
+pub mod witness;
 mod yaml;
 
 pub use compile::{CompileError, Compiled, compile};

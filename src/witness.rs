@@ -1,0 +1,306 @@
+//! The witness engine: for a rule (or one of its cases, or an exception) of a compiled set and
+//! an outcome (it fails, it passes, it is waived), a concrete session that has that outcome, a
+//! proof that no session has it, or "unknown" when the budget ran out first.
+//!
+//! No solver: the language is decidable piece by piece. String conditions are regular
+//! languages, walked as automata ([`automaton`]); `Owner` is parsed into its parts as the
+//! engine parses it ([`owner`]); instants and numbers are cut into pieces at their constants
+//! and window edges, one candidate per piece ([`time`]). A goal's `all`, `any` and `not` are
+//! searched depth first ([`search`]), each branch's literals solved group by group
+//! ([`solve`]) from a realistic seed ([`seed`]). Every witness is read back as an input is read
+//! and judged by the real engine before it is returned, and "impossible" is only said when the
+//! search finished without cutting anything.
+
+mod automaton;
+mod goal;
+mod literal;
+mod owner;
+
+mod search;
+mod seed;
+mod solve;
+mod text;
+mod time;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value as Json};
+
+pub(crate) use goal::{Goal, RuleGoals};
+pub(crate) use literal::Literal;
+
+use automaton::Lang;
+use seed::Hints;
+use solve::GroupCache;
+
+use crate::model::Timestamp;
+use crate::policy::CompiledPolicySet;
+
+/// How much one query may cost before it answers "unknown".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Steps: branches of the search, states of automata, candidate values tried.
+    pub steps: u64,
+    /// Wall time.
+    pub time: Duration,
+}
+
+impl Default for Budget {
+    /// Enough for every query on the shipped policies many times over, and a few milliseconds
+    /// at most for each.
+    fn default() -> Self {
+        Self {
+            steps: 200_000,
+            time: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Counts a query's steps against its budget.
+#[derive(Debug, Clone)]
+pub(crate) struct Meter {
+    steps: u64,
+    limit: u64,
+    deadline: Option<Instant>,
+    exhausted: bool,
+}
+
+impl Meter {
+    fn new(budget: Budget) -> Self {
+        Self {
+            steps: 0,
+            limit: budget.steps,
+            deadline: Instant::now().checked_add(budget.time),
+            exhausted: false,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn unlimited() -> Self {
+        Self {
+            steps: 0,
+            limit: u64::MAX,
+            deadline: None,
+            exhausted: false,
+        }
+    }
+
+    /// Counts `n` steps; false once the budget is spent.
+    pub(crate) fn tick(&mut self, n: u64) -> bool {
+        if self.exhausted {
+            return false;
+        }
+        self.steps = self.steps.saturating_add(n);
+        // The clock is read every 1024 steps: reading it costs more than a step.
+        let clock_due = self.steps % 1024 < n;
+        if self.steps > self.limit
+            || (clock_due && self.deadline.is_some_and(|d| Instant::now() >= d))
+        {
+            self.exhausted = true;
+        }
+        !self.exhausted
+    }
+
+    pub(crate) fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+}
+
+/// What the groups' solvers share within one engine: the seed, hints, compiled automata and
+/// the current query's meter.
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub meter: Meter,
+    /// The seed's evaluation time (or the pinned one).
+    pub now: Timestamp,
+    pub pinned_now: Option<Timestamp>,
+    pub seed: Map<String, Json>,
+    pub hints: Hints,
+    langs: HashMap<String, Option<Arc<Lang>>>,
+}
+
+impl Context {
+    /// The automaton of a regex, compiled once; `None` when it cannot be built.
+    pub(crate) fn lang(&mut self, pattern: &str) -> Option<Arc<Lang>> {
+        if let Some(known) = self.langs.get(pattern) {
+            return known.clone();
+        }
+        let lang = Lang::compile(pattern).ok().map(Arc::new);
+        self.langs.insert(pattern.to_owned(), lang.clone());
+        lang
+    }
+}
+
+/// A session and the evaluation time it assumes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Witness {
+    /// The record, as JSON that every input reader takes.
+    pub record: Map<String, Json>,
+    pub now: Timestamp,
+}
+
+/// The answer to a query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// A session with the outcome, checked by the real engine.
+    Found(Witness),
+    /// No session has the outcome: the search finished without cutting anything.
+    Impossible,
+    /// The budget ran out, or the outcome is beyond what the engine decides.
+    Unknown,
+}
+
+/// What is wanted of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// It gives a violation that no exception waives.
+    Fails,
+    /// It applies, and its requirement holds.
+    Passes,
+    /// It gives a violation and the exception at this index of its policy's exceptions is
+    /// the one that waives it.
+    Waived(usize),
+}
+
+/// A rule (by index in the set's rules), optionally one of its cases, and an outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Query {
+    pub rule: usize,
+    pub case: Option<usize>,
+    pub outcome: Outcome,
+}
+
+/// Finds witnesses for queries on one compiled set; caches what its queries share.
+#[derive(Debug)]
+pub struct Engine<'p> {
+    set: &'p CompiledPolicySet,
+    budget: Budget,
+    cx: Context,
+    cache: GroupCache,
+}
+
+impl<'p> Engine<'p> {
+    /// An engine over a set, with the default budget per query.
+    pub fn new(set: &'p CompiledPolicySet) -> Self {
+        Self {
+            set,
+            budget: Budget::default(),
+            cx: Context {
+                meter: Meter::new(Budget::default()),
+                now: seed::now(),
+                pinned_now: None,
+                seed: seed::record(),
+                hints: Hints::of_set(set),
+                langs: HashMap::new(),
+            },
+            cache: GroupCache::new(),
+        }
+    }
+
+    /// Sets the budget of each query.
+    pub fn with_budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Fixes the evaluation time: witnesses then all assume it.
+    pub fn with_now(mut self, now: Timestamp) -> Self {
+        self.cx.now = now;
+        self.cx.pinned_now = Some(now);
+        self.cache.clear();
+        self
+    }
+
+    /// Adds hints (values to try first) from another set, so that witnesses of comparisons
+    /// between two sets read like both.
+    pub(crate) fn with_hints_of(mut self, other: &CompiledPolicySet) -> Self {
+        self.cx.hints.merge(Hints::of_set(other));
+        self
+    }
+
+    /// The set the engine answers for.
+    pub fn set(&self) -> &'p CompiledPolicySet {
+        self.set
+    }
+
+    /// Answers a query.
+    pub fn find(&mut self, query: &Query) -> Answer {
+        let Some(rule) = RuleGoals::new(self.set, query.rule) else {
+            return Answer::Impossible;
+        };
+        let goal = match query.outcome {
+            Outcome::Fails => rule.broken(query.case),
+            Outcome::Passes => rule.passes(query.case),
+            Outcome::Waived(exception) => rule.waived_by(exception, query.case),
+        };
+        self.solve(&goal)
+    }
+
+    /// Answers whether a goal can hold, with a witness where it can.
+    pub(crate) fn solve(&mut self, goal: &Goal<'p>) -> Answer {
+        let outcome = self.search(goal, 1);
+        match outcome.branches.into_iter().next() {
+            Some(branch) => Answer::Found(Witness {
+                record: branch.record,
+                now: branch.now,
+            }),
+            None if outcome.undecided => Answer::Unknown,
+            None => Answer::Impossible,
+        }
+    }
+
+    /// Up to `wanted` branches of a goal that hold, each with a witness; whether some branch
+    /// was left undecided; and, where branches ended, the literals that ended them.
+    pub(crate) fn search(&mut self, goal: &Goal<'p>, wanted: usize) -> search::Outcome<'p> {
+        self.cx.meter = Meter::new(self.budget);
+        search::Search::new(&mut self.cx, &mut self.cache, goal, wanted).run()
+    }
+
+    /// A smallest part of a conflict (literals of one group that cannot all hold) that still
+    /// cannot: what a proof names as its reason.
+    pub(crate) fn minimize(&mut self, conflict: &[Literal<'p>]) -> Vec<Literal<'p>> {
+        let mut kept: Vec<Literal<'p>> = conflict.to_vec();
+        let mut index = 0;
+        while index < kept.len() && kept.len() > 1 {
+            let mut fewer = kept.clone();
+            fewer.remove(index);
+            if self.impossible_together(&fewer) {
+                kept = fewer;
+            } else {
+                index += 1;
+            }
+        }
+        kept
+    }
+
+    /// Whether literals (of one group) are proved never to hold together.
+    fn impossible_together(&mut self, literals: &[Literal<'p>]) -> bool {
+        let Some(first) = literals.first() else {
+            return false;
+        };
+        let contradictory = literals
+            .iter()
+            .any(|a| literals.iter().any(|b| a.key == b.key && a.want != b.want));
+        if contradictory {
+            return true;
+        }
+        let group = literal::Group::of(first);
+        let refs: Vec<&Literal<'p>> = literals.iter().collect();
+        let key = solve::group_key(group, &refs);
+        if let Some(known) = self.cache.get(&key) {
+            return *known == solve::Solution::Unsat;
+        }
+        self.cx.meter = Meter::new(self.budget);
+        let solution = solve::solve_group(group, &refs, &mut self.cx);
+        let impossible = solution == solve::Solution::Unsat;
+        if solution != solve::Solution::Unknown {
+            self.cache.insert(key, solution);
+        }
+        impossible
+    }
+}
