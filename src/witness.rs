@@ -15,7 +15,7 @@ mod automaton;
 mod goal;
 mod literal;
 mod owner;
-
+pub mod proof;
 mod search;
 mod seed;
 mod solve;
