@@ -4,7 +4,7 @@
 //! once. A branch that reaches its end with every group solved is a witness, once the real
 //! engine agrees.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json};
 
@@ -100,13 +100,28 @@ fn expand<'g, 'p>(item: Item<'g, 'p>) -> Expansion<'g, 'p> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a subtree of the search ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Flow {
-    Continue,
+    /// Stop searching: enough branches found, or the budget is spent.
     Stop,
+    /// Every branch failed because of the choices at these levels (a nogood): choices made
+    /// deeper cannot help, so the search jumps back to the deepest of them.
+    Failed(BTreeSet<usize>),
+    /// Done without such a reason: a branch held, or was undecided.
+    Done,
 }
 
-/// A depth-first search for branches of one goal.
+/// A piece of the goal still to satisfy, and the level of the choice that put it there.
+#[derive(Clone, Copy)]
+struct Pending<'g, 'p> {
+    item: Item<'g, 'p>,
+    origin: usize,
+}
+
+/// A depth-first search for branches of one goal, with conflict-directed backjumping: each
+/// choice of an `any` branch is a level, each literal remembers the level that brought it,
+/// and a branch that fails for literals brought by earlier levels skips the later choices.
 pub(crate) struct Search<'c, 'g, 'p> {
     cx: &'c mut Context,
     cache: &'c mut GroupCache,
@@ -117,7 +132,11 @@ pub(crate) struct Search<'c, 'g, 'p> {
     /// The seed as a record, to try first the branches that hold on it.
     seed: Option<Session<'static>>,
     /// The solved value of each group on the current branch.
-    values: BTreeMap<Group, (usize, GroupValue)>,
+    values: BTreeMap<Group, GroupValue>,
+    /// The levels of the literals on the branch.
+    levels: Vec<usize>,
+    /// For each open choice level, the level of the choice that brought its `any`.
+    parents: Vec<usize>,
 }
 
 impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
@@ -136,51 +155,102 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
             outcome: Outcome::default(),
             seed,
             values: BTreeMap::new(),
+            levels: Vec::new(),
+            parents: vec![0],
         }
     }
 
     pub(crate) fn run(mut self) -> Outcome<'p> {
-        let mut todo = vec![Item::Goal(self.goal, true)];
+        let mut todo = vec![Pending {
+            item: Item::Goal(self.goal, true),
+            origin: 0,
+        }];
         let mut literals = Vec::new();
         self.dfs(&mut todo, &mut literals);
         self.outcome
     }
 
-    fn dfs(&mut self, todo: &mut Vec<Item<'g, 'p>>, literals: &mut Vec<Literal<'p>>) -> Flow {
+    /// The level and every level above it that it depends on.
+    fn chain(&self, mut level: usize, into: &mut BTreeSet<usize>) {
+        while level > 0 && into.insert(level) {
+            level = self.parents.get(level).copied().unwrap_or(0);
+        }
+    }
+
+    fn dfs(&mut self, todo: &mut Vec<Pending<'g, 'p>>, literals: &mut Vec<Literal<'p>>) -> Flow {
         if !self.cx.meter.tick(1) {
             self.outcome.undecided = true;
             return Flow::Stop;
         }
-        let Some(item) = todo.pop() else {
+        let Some(pending) = todo.pop() else {
             return self.leaf(literals);
         };
-        let flow = match expand(item) {
+        let origin = pending.origin;
+        let flow = match expand(pending.item) {
             Expansion::Nothing => self.dfs(todo, literals),
-            Expansion::Fail => Flow::Continue,
-            Expansion::Atom(literal) => self.with_literal(literal, todo, literals),
+            Expansion::Fail => {
+                let mut reason = BTreeSet::new();
+                self.chain(origin, &mut reason);
+                Flow::Failed(reason)
+            }
+            Expansion::Atom(literal) => self.with_literal(literal, origin, todo, literals),
             Expansion::All(items) => {
                 let depth = todo.len();
                 // Document order: the stack pops the last first.
-                todo.extend(items.into_iter().rev());
+                todo.extend(items.into_iter().rev().map(|item| Pending { item, origin }));
                 let flow = self.dfs(todo, literals);
                 todo.truncate(depth);
                 flow
             }
-            Expansion::Any(items) => {
-                let mut flow = Flow::Continue;
-                for item in self.order(items) {
-                    todo.push(item);
-                    flow = self.dfs(todo, literals);
-                    todo.pop();
-                    if flow == Flow::Stop {
-                        break;
+            Expansion::Any(items) => self.choose(items, origin, todo, literals),
+        };
+        todo.push(pending);
+        flow
+    }
+
+    /// Tries each branch of an `any` as a new level.
+    fn choose(
+        &mut self,
+        items: Vec<Item<'g, 'p>>,
+        origin: usize,
+        todo: &mut Vec<Pending<'g, 'p>>,
+        literals: &mut Vec<Literal<'p>>,
+    ) -> Flow {
+        let level = self.parents.len();
+        self.parents.push(origin);
+        let mut reason = Some(BTreeSet::new());
+        let mut flow = Flow::Done;
+        for item in self.order(items) {
+            todo.push(Pending {
+                item,
+                origin: level,
+            });
+            let outcome = self.dfs(todo, literals);
+            todo.pop();
+            match outcome {
+                Flow::Stop => {
+                    flow = Flow::Stop;
+                    break;
+                }
+                Flow::Done => reason = None,
+                Flow::Failed(why) if !why.contains(&level) => {
+                    // This choice plays no part: the other branches fail alike.
+                    flow = Flow::Failed(why);
+                    break;
+                }
+                Flow::Failed(mut why) => {
+                    why.remove(&level);
+                    if let Some(reason) = &mut reason {
+                        reason.append(&mut why);
                     }
                 }
-                flow
             }
-        };
-        todo.push(item);
-        flow
+        }
+        self.parents.pop();
+        match (flow, reason) {
+            (Flow::Done, Some(reason)) => Flow::Failed(reason),
+            (flow, _) => flow,
+        }
     }
 
     /// Branches that hold on the seed first: the witness then keeps more of the seed.
@@ -200,16 +270,22 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
     fn with_literal(
         &mut self,
         literal: Literal<'p>,
-        todo: &mut Vec<Item<'g, 'p>>,
+        level: usize,
+        todo: &mut Vec<Pending<'g, 'p>>,
         literals: &mut Vec<Literal<'p>>,
     ) -> Flow {
-        if let Some(earlier) = literals
+        if let Some(at) = literals
             .iter()
-            .find(|l| l.key == literal.key && l.want != literal.want)
+            .position(|l| l.key == literal.key && l.want != literal.want)
         {
-            let conflict = vec![earlier.clone(), literal];
-            self.conflict(conflict);
-            return Flow::Continue;
+            let mut reason = BTreeSet::new();
+            self.chain(level, &mut reason);
+            self.chain(self.levels.get(at).copied().unwrap_or(0), &mut reason);
+            if let Some(earlier) = literals.get(at) {
+                let conflict = vec![earlier.clone(), literal];
+                self.conflict(conflict);
+            }
+            return Flow::Failed(reason);
         }
         if literals
             .iter()
@@ -219,19 +295,22 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
         }
         let group = Group::of(&literal);
         literals.push(literal);
-        let solution = self.solve(group, literals);
-        let flow = match solution {
+        self.levels.push(level);
+        let flow = match self.solve(group, literals) {
             Solution::Unsat => {
-                let mine: Vec<Literal<'p>> = literals
-                    .iter()
-                    .filter(|l| Group::of(l) == group)
-                    .cloned()
-                    .collect();
+                let mut reason = BTreeSet::new();
+                let mut mine = Vec::new();
+                for (l, at) in literals.iter().zip(&self.levels) {
+                    if Group::of(l) == group {
+                        mine.push(l.clone());
+                        self.chain(*at, &mut reason);
+                    }
+                }
                 self.conflict(mine);
-                Flow::Continue
+                Flow::Failed(reason)
             }
             Solution::Sat(value) => {
-                let previous = self.values.insert(group, (literals.len(), value));
+                let previous = self.values.insert(group, value);
                 let flow = self.dfs(todo, literals);
                 match previous {
                     Some(previous) => self.values.insert(group, previous),
@@ -241,10 +320,11 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
             }
             Solution::Unknown => {
                 self.outcome.undecided = true;
-                Flow::Continue
+                Flow::Done
             }
         };
         literals.pop();
+        self.levels.pop();
         flow
     }
 
@@ -270,11 +350,7 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
     }
 
     fn leaf(&mut self, literals: &[Literal<'p>]) -> Flow {
-        let (record, now) = solve::assemble(
-            &self.cx.seed,
-            self.cx.now,
-            self.values.values().map(|(_, value)| value),
-        );
+        let (record, now) = solve::assemble(&self.cx.seed, self.cx.now, self.values.values());
         if solve::verify(self.goal, &record, now) {
             self.outcome.branches.push(Branch {
                 literals: literals.to_vec(),
@@ -290,6 +366,6 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
             // is off. Either way this branch proves nothing.
             self.outcome.undecided = true;
         }
-        Flow::Continue
+        Flow::Done
     }
 }

@@ -175,3 +175,19 @@ fn an_owner_that_cannot_have_its_role_is_proved_so() {
     // Within the default budget: parts that no literal names are not followed.
     assert_eq!(Engine::new(&set).find(&query), Answer::Impossible);
 }
+
+#[test]
+fn the_shipped_policies_have_a_clean_session() {
+    let mut sources = SourceMap::new();
+    sources.add_path(std::path::Path::new("policies")).unwrap();
+    let compiled = compile(&sources, Timestamp::from_micros(0)).unwrap();
+    let started = std::time::Instant::now();
+    let clean = Engine::new(&compiled.set).clean_session();
+    eprintln!("{clean:?} in {:?}", started.elapsed());
+    let clean = clean.expect("a session that breaks nothing");
+    let session = solve::read_back(&clean.record).unwrap();
+    assert_eq!(
+        compiled.set.evaluate(&session, clean.now).decision,
+        Decision::Allow
+    );
+}
