@@ -33,6 +33,7 @@ use serde_json::{Map, Value as Json};
 
 pub(crate) use goal::{Goal, RuleGoals};
 pub(crate) use literal::Literal;
+pub(crate) use solve::read_back;
 
 use automaton::Lang;
 use seed::Hints;
@@ -214,6 +215,30 @@ impl<'p> Engine<'p> {
         self.cx.pinned_now = Some(now);
         self.cache.clear();
         self
+    }
+
+    /// Starts witnesses from another record (and evaluation time, unless one is pinned).
+    pub fn with_seed(mut self, witness: &Witness) -> Self {
+        self.cx.seed = witness.record.clone();
+        if self.cx.pinned_now.is_none() {
+            self.cx.now = witness.now;
+        }
+        self.cache.clear();
+        self
+    }
+
+    /// A session that breaks no rule of the set (no violation that counts in the decision),
+    /// found within the budget, to start other witnesses from: they then break only what
+    /// their query needs.
+    pub fn clean_session(&mut self) -> Option<Witness> {
+        let goals: Vec<Goal<'p>> = (0..self.set.rules.len())
+            .filter_map(|index| RuleGoals::new(self.set, index))
+            .map(|rule| Goal::not(rule.broken(None)))
+            .collect();
+        match self.solve(&Goal::all(goals)) {
+            Answer::Found(witness) => Some(witness),
+            Answer::Impossible | Answer::Unknown => None,
+        }
     }
 
     /// Adds hints (values to try first) from another set, so that witnesses of comparisons

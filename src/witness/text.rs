@@ -129,6 +129,15 @@ pub(crate) fn other_values(literals: &[&Literal<'_>]) -> Vec<Option<Json>> {
     values
 }
 
+/// Values like the seed's that differ from it: where the seed's value is ruled out, a value
+/// of the same shape reads more like a record than the shortest string an automaton gives.
+fn variants(seed: Option<&Json>) -> Vec<String> {
+    match seed.and_then(Json::as_str) {
+        Some(text) if !text.is_empty() => vec![format!("{text}-2"), format!("Custom-{text}")],
+        _ => Vec::new(),
+    }
+}
+
 /// Whether every literal holds with the given values of fields, the rest absent.
 pub(crate) fn holds(
     values: &[(Field, Option<&Json>)],
@@ -152,8 +161,8 @@ pub(crate) fn solve_field(
     if fits(seed) {
         return Solution::Sat(seed.cloned());
     }
-    for hint in hints {
-        let value = Json::String(hint.clone());
+    for hint in hints.iter().cloned().chain(variants(seed)) {
+        let value = Json::String(hint);
         if fits(Some(&value)) {
             return Solution::Sat(Some(value));
         }

@@ -290,6 +290,15 @@ pub(crate) fn minutes_text(minutes: f64) -> String {
     }
 }
 
+/// Minutes as a JSON number: whole numbers without a fraction, as records write them.
+fn minutes_number(minutes: f64) -> Option<Json> {
+    if minutes.fract() == 0.0 && minutes.abs() < 1e15 {
+        #[expect(clippy::cast_possible_truncation, reason = "whole and below 2^53")]
+        return Some(Json::from(minutes as i64));
+    }
+    serde_json::Number::from_f64(minutes).map(Json::Number)
+}
+
 fn instant_json(micros: i64) -> Json {
     Json::String(Timestamp::from_micros(micros).to_string())
 }
@@ -341,9 +350,7 @@ pub(crate) fn solve(
                         let mut values = Vec::new();
                         for minutes in numbers(&reading.maxima, seed_minutes) {
                             values.push(Some(Json::String(minutes_text(minutes))));
-                            if let Some(n) = serde_json::Number::from_f64(minutes) {
-                                values.push(Some(Json::Number(n)));
-                            }
+                            values.push(minutes_number(minutes));
                         }
                         // Text that is also a number of minutes: the automata's choice too,
                         // but the two kinds of literal are not decided together.

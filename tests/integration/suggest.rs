@@ -1,0 +1,144 @@
+//! `ssm-guard test --suggest`: on the shipped policies without their tests, the file it prints
+//! passes `ssm-guard test --strict` (the acceptance test of the witness engine), per folder
+//! with `--write` as well; beside existing tests it adds only what they leave uncovered.
+
+use std::path::Path;
+
+use crate::support::{run, scratch_dir};
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn remove_tests(folder: &Path) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            remove_tests(&path);
+        } else if path.to_string_lossy().ends_with(".test.yaml") {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+}
+
+/// The shipped policies in a scratch folder, without their tests.
+fn untested_policies(name: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(name).join("policies");
+    copy_folder(Path::new("policies"), &dir);
+    remove_tests(&dir);
+    dir
+}
+
+#[test]
+fn a_suggested_file_for_the_untested_shipped_policies_passes_test_strict() {
+    let dir = untested_policies("suggest-all");
+    let folder = dir.to_str().unwrap();
+    let suggested = run(&["test", "--suggest", folder]);
+    assert_eq!(suggested.code, 0, "{}", suggested.stderr);
+    assert!(
+        suggested
+            .stdout
+            .starts_with("# Suggested by `ssm-guard test --suggest`"),
+        "{}",
+        suggested.stdout
+    );
+    assert!(suggested.stdout.contains("REVIEW EVERY CASE"));
+    std::fs::write(dir.join("suggested.test.yaml"), &suggested.stdout).unwrap();
+    let strict = run(&["test", "--strict", folder]);
+    assert_eq!(strict.code, 0, "{}\n{}", strict.stdout, suggested.stdout);
+    assert!(!strict.stdout.contains("uncovered"), "{}", strict.stdout);
+}
+
+#[test]
+fn suggest_tolerates_the_empty_file_its_own_redirection_creates() {
+    let dir = untested_policies("suggest-redirect");
+    // `ssm-guard test --suggest DIR > DIR/x.test.yaml` creates the file before the command runs.
+    std::fs::write(dir.join("suggested.test.yaml"), "").unwrap();
+    let suggested = run(&[
+        "test",
+        "--suggest",
+        dir.join("org-baseline").to_str().unwrap(),
+    ]);
+    assert_eq!(suggested.code, 0, "{}", suggested.stderr);
+}
+
+#[test]
+fn write_puts_a_file_beside_each_folders_policies() {
+    let dir = untested_policies("suggest-write");
+    let folders: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["test", "--suggest", "--write"];
+    args.extend(folders.iter().map(String::as_str));
+    let written = run(&args);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    for folder in &folders {
+        assert!(
+            Path::new(folder).join("suggested.test.yaml").exists(),
+            "{folder}"
+        );
+    }
+    let strict = run(&["test", "--strict", dir.to_str().unwrap()]);
+    assert_eq!(strict.code, 0, "{}", strict.stdout);
+    // A second run finds everything covered by the files it wrote.
+    let again = run(&args);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("nothing to suggest"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn write_does_not_replace_a_file_that_may_have_been_reviewed() {
+    let dir = untested_policies("suggest-exists").join("sso-owners");
+    std::fs::write(dir.join("suggested.test.yaml"), "tests: []\n").unwrap();
+    let written = run(&["test", "--suggest", "--write", dir.to_str().unwrap()]);
+    assert_eq!(written.code, 2);
+    assert!(written.stderr.contains("exists"), "{}", written.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("suggested.test.yaml")).unwrap(),
+        "tests: []\n"
+    );
+}
+
+#[test]
+fn beside_full_tests_only_the_uncovered_cases_are_suggested() {
+    let dir = scratch_dir("suggest-beside").join("duration-caps");
+    copy_folder(Path::new("policies/duration-caps"), &dir);
+    let suggested = run(&["test", "--suggest", dir.to_str().unwrap()]);
+    assert_eq!(suggested.code, 0, "{}", suggested.stderr);
+    // The shipped tests make both rules fail and pass; some cases they leave out.
+    let names: Vec<&str> = suggested
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- name: "))
+        .collect();
+    assert!(names.iter().all(|n| n.contains(" in case ")), "{names:?}");
+    std::fs::write(dir.join("suggested.test.yaml"), &suggested.stdout).unwrap();
+    let strict = run(&["test", "--strict", dir.to_str().unwrap()]);
+    assert_eq!(strict.code, 0, "{}", strict.stdout);
+}
+
+#[test]
+fn several_paths_need_write() {
+    let run = run(&[
+        "test",
+        "--suggest",
+        "policies/aws-api",
+        "policies/org-baseline",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--write"), "{}", run.stderr);
+}
