@@ -33,7 +33,6 @@ use serde_json::{Map, Value as Json};
 
 pub(crate) use goal::{Goal, RuleGoals};
 pub(crate) use literal::Literal;
-pub(crate) use solve::read_back;
 
 use automaton::Lang;
 use seed::Hints;
@@ -52,12 +51,13 @@ pub struct Budget {
 }
 
 impl Default for Budget {
-    /// Enough for every query on the shipped policies many times over, and a few milliseconds
-    /// at most for each.
+    /// Enough for every query on the shipped policies many times over. Steps are the limit
+    /// that binds (so that answers do not depend on the machine's load); the time is a
+    /// safety net.
     fn default() -> Self {
         Self {
             steps: 200_000,
-            time: Duration::from_millis(250),
+            time: Duration::from_secs(2),
         }
     }
 }
@@ -137,6 +137,51 @@ impl Context {
     }
 }
 
+/// The order a record's fields are shown in: as exports and the shipped tests write them.
+pub const FIELD_ORDER: [&str; 12] = [
+    "SessionId",
+    "Target",
+    "Status",
+    "StartDate",
+    "EndDate",
+    "DocumentName",
+    "Owner",
+    "Reason",
+    "MaxSessionDuration",
+    "AccessType",
+    "Details",
+    "OutputUrl",
+];
+
+/// A record's keys in [`FIELD_ORDER`], others after them.
+pub fn ordered_keys(record: &Map<String, Json>) -> Vec<&String> {
+    let mut keys: Vec<&String> = record.keys().collect();
+    keys.sort_by_key(|k| {
+        FIELD_ORDER
+            .iter()
+            .position(|f| *f == k.as_str())
+            .unwrap_or(FIELD_ORDER.len())
+    });
+    keys
+}
+
+/// A record as one line of JSON, its fields in [`FIELD_ORDER`].
+pub fn record_line(record: &Map<String, Json>) -> String {
+    let members: Vec<String> = ordered_keys(record)
+        .into_iter()
+        .filter_map(|key| {
+            let value = record.get(key)?;
+            Some(format!("{}: {value}", Json::String(key.clone())))
+        })
+        .collect();
+    format!("{{{}}}", members.join(", "))
+}
+
+/// Reads a witness's record as an input is read (`None` for an object no input can hold).
+pub fn read_record(record: &Map<String, Json>) -> Option<crate::model::Session<'static>> {
+    solve::read_back(record)
+}
+
 /// A session and the evaluation time it assumes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Witness {
@@ -174,6 +219,52 @@ pub struct Query {
     pub rule: usize,
     pub case: Option<usize>,
     pub outcome: Outcome,
+}
+
+/// One failing and one passing session for a rule, or for one of its cases.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// The case (by index), or `None` for the rule as a whole.
+    pub case: Option<usize>,
+    /// The case's `when` in words (`None` for the default case and for the rule).
+    pub when: Option<String>,
+    pub fails: Answer,
+    pub passes: Answer,
+}
+
+/// Examples for the rule at `rule` (index in the set's rules): the rule, then each case.
+pub fn examples(set: &CompiledPolicySet, rule: usize, budget: Budget) -> Vec<Example> {
+    let mut engine = Engine::new(set).with_budget(budget);
+    if let Some(clean) = engine.clean_session() {
+        engine = engine.with_seed(&clean);
+    }
+    let cases = RuleGoals::new(set, rule).map_or(0, |goals| goals.cases());
+    let mut examples = Vec::new();
+    let targets = std::iter::once(None).chain((0..cases).map(Some));
+    for case in targets {
+        let mut ask = |outcome| {
+            engine.find(&Query {
+                rule,
+                case,
+                outcome,
+            })
+        };
+        let fails = ask(Outcome::Fails);
+        let passes = ask(Outcome::Passes);
+        let when = case.and_then(|case| match set.rules.get(rule).map(|r| &r.body) {
+            Some(crate::policy::Body::Cases(cases)) => {
+                cases.get(case)?.when.as_ref().map(|w| w.describe())
+            }
+            _ => None,
+        });
+        examples.push(Example {
+            case,
+            when,
+            fails,
+            passes,
+        });
+    }
+    examples
 }
 
 /// Finds witnesses for queries on one compiled set; caches what its queries share.
@@ -255,15 +346,45 @@ impl<'p> Engine<'p> {
 
     /// Answers a query.
     pub fn find(&mut self, query: &Query) -> Answer {
-        let Some(rule) = RuleGoals::new(self.set, query.rule) else {
+        match self.goal(query) {
+            Some(goal) => self.solve(&goal),
+            None => Answer::Impossible,
+        }
+    }
+
+    /// Answers a query with a session that breaks no other rule where there is one (an
+    /// example that shows one thing), else as [`Engine::find`] does.
+    pub fn find_quiet(&mut self, query: &Query) -> Answer {
+        let Some(goal) = self.goal(query) else {
             return Answer::Impossible;
         };
-        let goal = match query.outcome {
+        let mut parts = vec![goal.clone()];
+        for index in (0..self.set.rules.len()).filter(|i| *i != query.rule) {
+            if let Some(other) = RuleGoals::new(self.set, index) {
+                parts.push(Goal::not(other.broken(None)));
+            }
+        }
+        // A quiet example is a nicety: it gets a tenth of the budget.
+        let budget = self.budget;
+        self.budget = Budget {
+            steps: budget.steps / 10,
+            time: budget.time / 10,
+        };
+        let quiet = self.solve(&Goal::all(parts));
+        self.budget = budget;
+        match quiet {
+            Answer::Found(witness) => Answer::Found(witness),
+            Answer::Impossible | Answer::Unknown => self.solve(&goal),
+        }
+    }
+
+    fn goal(&self, query: &Query) -> Option<Goal<'p>> {
+        let rule = RuleGoals::new(self.set, query.rule)?;
+        Some(match query.outcome {
             Outcome::Fails => rule.broken(query.case),
             Outcome::Passes => rule.passes(query.case),
             Outcome::Waived(exception) => rule.waived_by(exception, query.case),
-        };
-        self.solve(&goal)
+        })
     }
 
     /// Answers whether a goal can hold, with a witness where it can.

@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use super::{Suite, TestCase, load_folder, run_text};
 use crate::diagnostic::Diagnostic;
-use crate::model::{Field, Session, Timestamp};
+use crate::model::{Session, Timestamp};
 use crate::policy::{Body, CompiledPolicySet, Evaluation};
 use crate::source::SourceMap;
 use crate::witness::{Answer, Budget, Engine, Outcome, Query, Witness};
@@ -185,7 +185,7 @@ pub fn suggest(
         let (answer, name) = find(&mut engine, set, target);
         match answer {
             Answer::Found(witness) => {
-                let Some(session) = crate::witness::read_back(&witness.record) else {
+                let Some(session) = crate::witness::read_record(&witness.record) else {
                     continue;
                 };
                 let evaluation = set.evaluate(&session, witness.now);
@@ -289,7 +289,7 @@ fn find(engine: &mut Engine<'_>, set: &CompiledPolicySet, target: Target) -> (An
                 case,
                 outcome: Outcome::Fails,
             };
-            let answer = engine.find(&query);
+            let answer = engine.find_quiet(&query);
             if matches!(answer, Answer::Found(_)) {
                 return (answer, name);
             }
@@ -313,7 +313,7 @@ fn find(engine: &mut Engine<'_>, set: &CompiledPolicySet, target: Target) -> (An
                 case,
                 outcome: Outcome::Passes,
             };
-            (engine.find(&query), name)
+            (engine.find_quiet(&query), name)
         }
         Target::Waives { policy, exception } => {
             let Some(p) = set.policies.get(policy) else {
@@ -359,22 +359,6 @@ fn policy_exceptions(set: &CompiledPolicySet, rule: usize) -> usize {
         .map_or(0, |p| p.exceptions().len())
 }
 
-/// The order fields are written in, as the shipped tests write them.
-const ORDER: [Field; 12] = [
-    Field::SessionId,
-    Field::Target,
-    Field::Status,
-    Field::StartDate,
-    Field::EndDate,
-    Field::DocumentName,
-    Field::Owner,
-    Field::Reason,
-    Field::MaxSessionDuration,
-    Field::AccessType,
-    Field::Details,
-    Field::OutputUrl,
-];
-
 fn write(folder: &Path, suggested: &[Suggested], gaps: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -412,14 +396,7 @@ fn write(folder: &Path, suggested: &[Suggested], gaps: &[String]) -> String {
         let _ = writeln!(out, "  - name: {}", yaml_string(&name));
         out.push_str("    session:\n");
         let record = &test.witness.record;
-        let mut keys: Vec<&String> = record.keys().collect();
-        keys.sort_by_key(|k| {
-            ORDER
-                .iter()
-                .position(|f| f.name() == k.as_str())
-                .unwrap_or(ORDER.len())
-        });
-        for key in keys {
+        for key in crate::witness::ordered_keys(record) {
             if let Some(value) = record.get(key) {
                 let _ = writeln!(out, "      {}: {}", yaml_key(key), yaml_flow(value));
             }

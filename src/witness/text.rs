@@ -102,6 +102,10 @@ impl TextSpec {
         if !self.possible {
             return Found::None;
         }
+        // Only a length: no need to walk one state per character.
+        if self.product.constraints.is_empty() && !self.relaxed {
+            return Found::Text("a".repeat(self.min.max(usize::from(self.max != Some(0)))));
+        }
         if self.min == 0 && self.max != Some(0) {
             match automaton::search(&self.product, 1, self.max, meter) {
                 Found::Text(text) => return Found::Text(text),

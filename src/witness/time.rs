@@ -342,10 +342,25 @@ pub(crate) fn solve(
         .collect();
     let textual = TextSpec::of(&maximum_literals, cx);
     let textual = !textual.product.constraints.is_empty() || textual.min > 0;
-    for start_shape in instant_shapes(seed.start.as_ref(), reading.typed[0], reading.blank[0]) {
-        for end_shape in instant_shapes(seed.end.as_ref(), reading.typed[1], reading.blank[1]) {
-            for maximum_shape in maximum_shapes(reading.typed[2], reading.blank[2]) {
-                let maxima = match &maximum_shape {
+    let starts = shapes_that_fit(
+        Field::StartDate,
+        instant_shapes(seed.start.as_ref(), reading.typed[0], reading.blank[0]),
+        literals,
+    );
+    let ends = shapes_that_fit(
+        Field::EndDate,
+        instant_shapes(seed.end.as_ref(), reading.typed[1], reading.blank[1]),
+        literals,
+    );
+    let maxima_shapes = shapes_that_fit(
+        Field::MaxSessionDuration,
+        maximum_shapes(reading.typed[2], reading.blank[2]),
+        literals,
+    );
+    for start_shape in &starts {
+        for end_shape in &ends {
+            for maximum_shape in &maxima_shapes {
+                let maxima = match maximum_shape {
                     Some(Json::Null) => {
                         let mut values = Vec::new();
                         for minutes in numbers(&reading.maxima, seed_minutes) {
@@ -399,6 +414,41 @@ pub(crate) fn solve(
     } else {
         Solution::Unsat
     }
+}
+
+/// The shapes of a field that its own literals allow, judging only what the shape decides
+/// alone (`exists`, `type`, `present`; for a value that is absent or unreadable, every
+/// operator): the rest is for the candidates.
+fn shapes_that_fit(
+    field: Field,
+    shapes: Vec<Option<Json>>,
+    literals: &[&Literal<'_>],
+) -> Vec<Option<Json>> {
+    let own: Vec<&&Literal<'_>> = literals
+        .iter()
+        .filter(|l| matches!(l.atom, Atom::Check { field: f, .. } if f == field))
+        .collect();
+    shapes
+        .into_iter()
+        .filter(|shape| {
+            let placeholder = match shape {
+                // A readable instant, or a number of minutes (as text).
+                Some(Json::Null) if field == Field::MaxSessionDuration => Some(json!("60")),
+                Some(Json::Null) => Some(instant_json(0)),
+                other => other.clone(),
+            };
+            let readable = matches!(shape, Some(Json::Null));
+            let session = session_of(&[(field, placeholder.as_ref())]);
+            own.iter().all(|literal| {
+                let decided = match literal.operator() {
+                    Some(Operator::Exists(_) | Operator::Type(_)) => true,
+                    Some(Operator::Present(_)) => field != Field::MaxSessionDuration,
+                    _ => !readable && field != Field::MaxSessionDuration,
+                };
+                !decided || literal.holds(&session, Timestamp::from_micros(0))
+            })
+        })
+        .collect()
 }
 
 /// Whether the literals whose instants and numbers `wanted` accepts (by the mask of

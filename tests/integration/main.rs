@@ -22,5 +22,5 @@ mod policy_tests;
 mod properties;
 mod recognition;
 mod reports;
-mod suggest;
 mod support;
+mod witness;

@@ -1,8 +1,12 @@
-//! `ssm-guard test --suggest`: on the shipped policies without their tests, the file it prints
-//! passes `ssm-guard test --strict` (the acceptance test of the witness engine), per folder
-//! with `--write` as well; beside existing tests it adds only what they leave uncovered.
+//! The witness engine from the command line. `ssm-guard test --suggest`: on the shipped
+//! policies without their tests, the file it prints passes `ssm-guard test --strict` (the
+//! acceptance test), per folder with `--write` as well; beside existing tests it adds only what
+//! they leave uncovered. `explain --examples`: every example has the outcome it is shown for.
 
 use std::path::Path;
+
+use ssm_guard::model::{ParsedRecord, parse_record};
+use ssm_guard::{SourceMap, Timestamp, compile};
 
 use crate::support::{run, scratch_dir};
 
@@ -141,4 +145,41 @@ fn several_paths_need_write() {
     ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--write"), "{}", run.stderr);
+}
+
+#[test]
+fn explain_examples_fail_and_pass_as_they_say_for_the_rule_and_each_case() {
+    let id = "org-baseline/duration-cap-per-target";
+    let explained = run(&["explain", id, "-p", "policies", "--examples"]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    let mut sources = SourceMap::new();
+    sources.add_path(Path::new("policies")).unwrap();
+    let set = compile(&sources, Timestamp::now()).unwrap().set;
+    let rule = set.find_rule(id).unwrap();
+    let examples = explained.stdout.split("\nexamples (").nth(1).unwrap();
+    let mut headings = 0;
+    let mut lines = examples.lines().skip(1).peekable();
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        if line.ends_with("):") || line == "the rule:" {
+            headings += 1;
+            continue;
+        }
+        let (label, rest) = line.split_once(", at ").unwrap_or_else(|| panic!("{line}"));
+        let (now, _summary) = rest.split_once(": ").unwrap();
+        let now = Timestamp::parse(now).unwrap();
+        let record = lines.next().unwrap().trim();
+        let ParsedRecord::Session(session) = parse_record(record.as_bytes()).unwrap() else {
+            panic!("{record}")
+        };
+        let evaluation = set.evaluate(&session, now);
+        let broke = evaluation
+            .violations
+            .iter()
+            .any(|v| std::ptr::eq(v.rule, rule));
+        assert_eq!(broke, label == "fails", "{line}\n{record}");
+        assert!(set.applies(rule, &session, now), "{record}");
+    }
+    // The rule, and its six cases.
+    assert_eq!(headings, 7, "{examples}");
 }
