@@ -12,6 +12,7 @@
 //! search finished without cutting anything.
 
 mod automaton;
+mod describe;
 mod goal;
 mod literal;
 mod owner;
@@ -19,6 +20,7 @@ pub mod proof;
 mod search;
 mod seed;
 mod solve;
+pub mod synthesize;
 mod text;
 mod time;
 
@@ -365,17 +367,26 @@ impl<'p> Engine<'p> {
             }
         }
         // A quiet example is a nicety: it gets a tenth of the budget.
+        match self.solve_within(&Goal::all(parts), false) {
+            Answer::Found(witness) => Answer::Found(witness),
+            Answer::Impossible | Answer::Unknown => self.solve(&goal),
+        }
+    }
+
+    /// Solves a goal with the whole budget where `needed`, else with a tenth of it (for a
+    /// nicer example that may not exist).
+    pub(crate) fn solve_within(&mut self, goal: &Goal<'p>, needed: bool) -> Answer {
+        if needed {
+            return self.solve(goal);
+        }
         let budget = self.budget;
         self.budget = Budget {
             steps: budget.steps / 10,
             time: budget.time / 10,
         };
-        let quiet = self.solve(&Goal::all(parts));
+        let answer = self.solve(goal);
         self.budget = budget;
-        match quiet {
-            Answer::Found(witness) => Answer::Found(witness),
-            Answer::Impossible | Answer::Unknown => self.solve(&goal),
-        }
+        answer
     }
 
     fn goal(&self, query: &Query) -> Option<Goal<'p>> {
@@ -417,6 +428,42 @@ impl<'p> Engine<'p> {
             fewer.remove(index);
             if self.impossible_together(&fewer) {
                 kept = fewer;
+            } else {
+                index += 1;
+            }
+        }
+        kept
+    }
+
+    /// The literals without those that the others of their group imply: what a region is
+    /// described by.
+    pub(crate) fn simplify(&mut self, literals: &[Literal<'p>]) -> Vec<Literal<'p>> {
+        let mut kept: Vec<Literal<'p>> = Vec::new();
+        for literal in literals {
+            if !kept
+                .iter()
+                .any(|k| k.key == literal.key && k.want == literal.want)
+            {
+                kept.push(literal.clone());
+            }
+        }
+        let mut index = 0;
+        while index < kept.len() {
+            let Some(literal) = kept.get(index) else {
+                break;
+            };
+            let group = literal::Group::of(literal);
+            let mut test: Vec<Literal<'p>> = kept
+                .iter()
+                .enumerate()
+                .filter(|(i, l)| *i != index && literal::Group::of(l) == group)
+                .map(|(_, l)| l.clone())
+                .collect();
+            let mut negated = literal.clone();
+            negated.want = !negated.want;
+            test.push(negated);
+            if test.len() > 1 && self.impossible_together(&test) {
+                kept.remove(index);
             } else {
                 index += 1;
             }

@@ -2,6 +2,7 @@
 //! exactly as [`CompiledPolicySet::evaluate`] reads them (the first case whose `when` holds is
 //! chosen; the first exception that waives a violation is named).
 
+use super::Literal;
 use crate::condition::Condition;
 use crate::model::{Session, Timestamp};
 use crate::policy::{Body, CompiledPolicySet, Exception, Rule};
@@ -15,6 +16,8 @@ pub(crate) enum Goal<'p> {
     Cond(&'p Condition),
     /// The session started before the instant (judged at `now` without a readable start).
     StartedBefore(Timestamp),
+    /// One literal, as a branch of an earlier search found it.
+    Literal(Literal<'p>),
     All(Vec<Goal<'p>>),
     Any(Vec<Goal<'p>>),
     Not(Box<Goal<'p>>),
@@ -28,6 +31,7 @@ impl<'p> Goal<'p> {
             Self::False => false,
             Self::Cond(condition) => condition.holds(session, now),
             Self::StartedBefore(at) => session.started_at_or(now) < *at,
+            Self::Literal(literal) => literal.holds(session, now),
             Self::All(goals) => goals.iter().all(|g| g.holds(session, now)),
             Self::Any(goals) => goals.iter().any(|g| g.holds(session, now)),
             Self::Not(goal) => !goal.holds(session, now),

@@ -77,6 +77,11 @@ fn expand<'g, 'p>(item: Item<'g, 'p>) -> Expansion<'g, 'p> {
             Goal::StartedBefore(at) => {
                 Expansion::Atom(Literal::new(Atom::StartedBefore(*at), polarity))
             }
+            Goal::Literal(literal) => {
+                let mut literal = literal.clone();
+                literal.want = literal.want == polarity;
+                Expansion::Atom(literal)
+            }
             Goal::All(list) if polarity => Expansion::All(goals(list, true)),
             Goal::All(list) => Expansion::Any(goals(list, false)),
             Goal::Any(list) if polarity => Expansion::Any(goals(list, true)),

@@ -183,3 +183,164 @@ fn explain_examples_fail_and_pass_as_they_say_for_the_rule_and_each_case() {
     // The rule, and its six cases.
     assert_eq!(headings, 7, "{examples}");
 }
+
+/// Runs `check` on one record under a policy folder at `now`: its decision and broken rules.
+fn check_record(policies: &str, record: &serde_json::Value, now: &str) -> (String, Vec<String>) {
+    let dir = scratch_dir("synthesize-check");
+    let file = dir.join("record.json");
+    std::fs::write(&file, record.to_string()).unwrap();
+    let checked = run(&[
+        "check",
+        "-p",
+        policies,
+        "--now",
+        now,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    let result = &checked.json()["results"][0];
+    let mut broken: Vec<String> = result["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["waived_by"].is_null())
+        .map(|v| {
+            format!(
+                "{}/{}",
+                v["policy"].as_str().unwrap(),
+                v["rule"].as_str().unwrap()
+            )
+        })
+        .collect();
+    broken.sort();
+    broken.dedup();
+    (result["decision"].as_str().unwrap().to_owned(), broken)
+}
+
+#[test]
+fn synthesized_regions_describe_the_change_and_check_agrees_with_each_example() {
+    let (old, new) = (
+        "tests/fixtures/synthesize/old",
+        "tests/fixtures/synthesize/new",
+    );
+    let text = run(&["diff", "--from", old, "--to", new, "--synthesize"]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    assert!(
+        text.stdout.contains(
+            "60 < MaxSessionDuration <= 90 and Target glob \"mi-*\": allow -> deny, +corp/cap-by-target"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(
+            "AccessType \"JustInTime\" and Reason is not present: warn -> deny, ~corp/reason"
+        ),
+        "{}",
+        text.stdout
+    );
+    let json = run(&[
+        "diff",
+        "--from",
+        old,
+        "--to",
+        new,
+        "--synthesize",
+        "--format",
+        "json",
+    ]);
+    let document = json.json();
+    assert_eq!(document["outcome"], "different");
+    let regions = document["regions"].as_array().unwrap();
+    assert_eq!(regions.len(), 2, "{document:#}");
+    for region in regions {
+        let now = region["now"].as_str().unwrap();
+        let (from, broken_before) = check_record(old, &region["session"], now);
+        let (to, broken_after) = check_record(new, &region["session"], now);
+        assert_eq!(from, region["from"], "{region:#}");
+        assert_eq!(to, region["to"], "{region:#}");
+        for added in region["added"].as_array().unwrap() {
+            let added = added.as_str().unwrap().to_owned();
+            assert!(broken_after.contains(&added) && !broken_before.contains(&added));
+        }
+        for removed in region["removed"].as_array().unwrap() {
+            let removed = removed.as_str().unwrap().to_owned();
+            assert!(broken_before.contains(&removed) && !broken_after.contains(&removed));
+        }
+    }
+}
+
+#[test]
+fn a_rewritten_but_equivalent_set_is_equivalent() {
+    let old = "tests/fixtures/synthesize/old";
+    let same = "tests/fixtures/synthesize/same";
+    let json = run(&[
+        "diff",
+        "--from",
+        old,
+        "--to",
+        same,
+        "--synthesize",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json.code, 0, "{}{}", json.stdout, json.stderr);
+    assert_eq!(json.json()["outcome"], "equivalent");
+    assert_eq!(json.json()["regions"], serde_json::json!([]));
+    // The shipped policies against themselves, and against the embedded set.
+    assert_eq!(
+        run(&[
+            "diff",
+            "--from",
+            "policies",
+            "--to",
+            "policies",
+            "--synthesize"
+        ])
+        .code,
+        0
+    );
+    let builtin = run(&[
+        "diff",
+        "--from",
+        "builtin",
+        "--to",
+        "policies",
+        "--synthesize",
+    ]);
+    assert_eq!(builtin.code, 1, "{}", builtin.stderr);
+}
+
+#[test]
+fn synthesize_takes_no_inputs_and_pins_now_when_asked() {
+    let refused = run(&[
+        "diff",
+        "--from",
+        "builtin",
+        "--to",
+        "policies",
+        "--synthesize",
+        "tests/fixtures/inputs/single.json",
+    ]);
+    assert_eq!(refused.code, 2);
+    let pinned = run(&[
+        "diff",
+        "--from",
+        "tests/fixtures/synthesize/old",
+        "--to",
+        "tests/fixtures/synthesize/new",
+        "--synthesize",
+        "--now",
+        "2027-01-05T12:00:00Z",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(pinned.code, 1);
+    for region in pinned.json_lines() {
+        assert_eq!(region["now"], "2027-01-05T12:00:00Z");
+    }
+}
