@@ -21,6 +21,9 @@ pub enum Problem {
     /// A problem in a test file.
     #[error(transparent)]
     TestFile(#[from] TestFileError),
+    /// What the witness engine proves can never happen in a compiled set (`validate`).
+    #[error(transparent)]
+    Proof(#[from] crate::witness::proof::Proof),
 }
 
 impl Problem {
@@ -30,6 +33,7 @@ impl Problem {
             Self::Source(problem) => problem.help(),
             Self::Compile(problem) => problem.help(),
             Self::TestFile(problem) => problem.help(),
+            Self::Proof(problem) => problem.help(),
         }
     }
 }

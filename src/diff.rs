@@ -107,11 +107,23 @@ fn broken<'a>(evaluation: &'a Evaluation<'_>) -> Vec<Broken<'a>> {
     rules
 }
 
-/// The change a record shows between its baseline (OLD) and main (NEW) evaluations; `None`
-/// when it has none, or was evaluated without a baseline.
-pub fn compare(result: &RecordResult<'_>) -> Option<Change> {
-    let old = result.baseline.as_ref()?;
-    let new = &result.evaluation;
+/// How one record's evaluation differs between OLD and NEW.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleChanges {
+    pub from: Decision,
+    pub to: Decision,
+    pub transition: Transition,
+    /// `policy/rule` ids broken (unwaived) under NEW and not under OLD, sorted.
+    pub added: Vec<String>,
+    /// Broken under OLD and not under NEW, sorted.
+    pub removed: Vec<String>,
+    /// Broken under both, with another action (warn ↔ deny), sorted.
+    pub changed: Vec<String>,
+}
+
+/// How a record's evaluations under OLD and NEW differ: `None` when its decision and the
+/// rules it breaks are the same.
+pub fn rule_changes(old: &Evaluation<'_>, new: &Evaluation<'_>) -> Option<RuleChanges> {
     // Most records break nothing under either set: decide those without allocating.
     if old.violations.is_empty() && new.violations.is_empty() {
         return None;
@@ -143,6 +155,21 @@ pub fn compare(result: &RecordResult<'_>) -> Option<Change> {
         .filter(|r| find(&before, r).is_some_and(|action| action != r.action))
         .map(id)
         .collect();
+    Some(RuleChanges {
+        from: old.decision,
+        to: new.decision,
+        transition: Transition::between(old.decision, new.decision),
+        added,
+        removed,
+        changed,
+    })
+}
+
+/// The change a record shows between its baseline (OLD) and main (NEW) evaluations; `None`
+/// when it has none, or was evaluated without a baseline.
+pub fn compare(result: &RecordResult<'_>) -> Option<Change> {
+    let old = result.baseline.as_ref()?;
+    let changes = rule_changes(old, &result.evaluation)?;
     Some(Change {
         source: result.source.clone(),
         record: result.record,
@@ -150,12 +177,12 @@ pub fn compare(result: &RecordResult<'_>) -> Option<Change> {
         session_id: result.session_id.clone(),
         target: result.target.clone(),
         owner: result.owner.clone(),
-        from: old.decision,
-        to: new.decision,
-        transition: Transition::between(old.decision, new.decision),
-        added,
-        removed,
-        changed,
+        from: changes.from,
+        to: changes.to,
+        transition: changes.transition,
+        added: changes.added,
+        removed: changes.removed,
+        changed: changes.changed,
     })
 }
 

@@ -167,6 +167,7 @@ pub mod source;
 #[cfg(feature = "aws")]
 pub mod sweep;
 pub mod testing;
+pub mod witness;
 mod yaml;
 
 pub use compile::{CompileError, Compiled, compile};

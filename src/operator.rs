@@ -18,7 +18,7 @@ use crate::compile::{CompileError, Compiler, Compiles};
 use crate::diagnostic::closest;
 use crate::model::{Field, FieldKind, Read, Session, Timestamp, UnreadableOperand};
 
-pub(crate) use compare::{Comparison, Order, TimeBound};
+pub(crate) use compare::{Comparison, Operand, Order, TimeBound};
 pub(crate) use during::{DAYS, Window};
 pub(crate) use membership::Membership;
 pub(crate) use pattern::{Globs, Pattern};

@@ -13,6 +13,7 @@ use crate::policy::{CompiledPolicySet, Decision, Rule};
 use crate::source::{SourceMap, is_test_file};
 
 mod file;
+pub mod suggest;
 mod yaml;
 
 pub use file::{Located, SessionDoc, TestDoc, TestFile, read as read_test_file};
@@ -226,6 +227,75 @@ pub fn load_suites(
         suites.push(load_suite(&folder, &files, now)?);
     }
     Ok(suites)
+}
+
+/// Loads one folder's suite: its policies (recursively) and the test files directly in it,
+/// which may be none: what a test file written into the folder would run against. An empty
+/// test file is passed over: it is what `test --suggest DIR > DIR/x.test.yaml` creates before
+/// the command runs.
+pub fn load_folder(folder: &Path, now: Timestamp) -> Result<Suite, (SourceMap, Vec<Diagnostic>)> {
+    let listed = std::fs::read_dir(folder).and_then(|entries| {
+        entries
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<Vec<PathBuf>, _>>()
+    });
+    let mut files: Vec<PathBuf> = match listed {
+        Ok(entries) => entries
+            .into_iter()
+            .filter(|p| p.is_file() && is_test_file(p))
+            .filter(|p| std::fs::read(p).map_or(true, |b| !b.trim_ascii().is_empty()))
+            .collect(),
+        Err(error) => {
+            let problem = TestFileError::Io {
+                path: folder.display().to_string(),
+                message: error.to_string(),
+            };
+            return Err((
+                SourceMap::new(),
+                vec![Diagnostic {
+                    level: Level::Error,
+                    location: None,
+                    problem: problem.into(),
+                }],
+            ));
+        }
+    };
+    files.sort();
+    load_suite(folder, &files, now)
+}
+
+/// Checks tests written as text (a test file's content) against a suite's policies, as if
+/// the file were in the suite's folder: the report, or the first problems reading it.
+pub(crate) fn run_text(
+    suite: &Suite,
+    name: &str,
+    text: &str,
+    clock: Timestamp,
+) -> Result<TestReport, Vec<Diagnostic>> {
+    let mut sources = SourceMap::new();
+    let source = sources.add(name.to_owned(), text.to_owned());
+    let mut tests = Vec::new();
+    let mut diagnostics = Vec::new();
+    let file = suite.folder.join(name);
+    load_tests(
+        &suite.set,
+        &file,
+        source,
+        text,
+        &mut tests,
+        &mut diagnostics,
+    );
+    if diagnostics.iter().any(|d| d.level == Level::Error) {
+        return Err(diagnostics);
+    }
+    let checked = Suite {
+        folder: suite.folder.clone(),
+        sources,
+        set: suite.set.clone(),
+        tests,
+        warnings: Vec::new(),
+    };
+    Ok(run(std::slice::from_ref(&checked), clock))
 }
 
 fn load_suite(

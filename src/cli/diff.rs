@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use ssm_guard::check::Checker;
-use ssm_guard::diff::{DiffFormat, DiffReporter, DiffSummary, PolicyRef, PolicyRefError};
+use ssm_guard::diff::{
+    DiffFormat, DiffReporter, DiffSummary, PolicyRef, PolicyRefError, Transition,
+};
+use ssm_guard::witness::synthesize::{self, Synthesis, Verdict};
+use ssm_guard::witness::{self, Budget};
 use ssm_guard::{Compiled, SourceMap, Timestamp};
 
 use super::aws::AwsArgs;
@@ -39,6 +43,12 @@ pub struct Args {
     /// How problems in the policies are printed.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+    /// Compare the sets without inputs: find the regions of sessions they judge differently,
+    /// each described in words with an example session and the `now` it assumes (with
+    /// `--now`, every example assumes that time). Exit 0 when the sets are equivalent, 1 when
+    /// they differ, 3 when the search could not finish.
+    #[arg(long, conflicts_with_all = ["inputs", "jobs"])]
+    synthesize: bool,
     #[command(flatten)]
     aws: AwsArgs,
     /// Files to compare on (JSON, JSON Lines, CloudTrail, gzip), `ssm:active` or
@@ -92,6 +102,9 @@ pub fn run(args: Args) -> u8 {
     let (Some(old), Some(new)) = (old, new) else {
         return exit::USAGE;
     };
+    if args.synthesize {
+        return synthesize(&args, &old, &new);
+    }
 
     let inputs = match super::inputs::sources(&args.inputs, &args.aws) {
         Ok(inputs) => inputs,
@@ -128,6 +141,105 @@ pub fn run(args: Args) -> u8 {
         }
         (Ok(_), None) => exit::OK,
     }
+}
+
+/// `--synthesize`: the regions of sessions judged differently, found by the witness engine.
+fn synthesize(args: &Args, old: &Compiled, new: &Compiled) -> u8 {
+    let found = synthesize::synthesize(&old.set, &new.set, args.now, Budget::default());
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let written = match args.format {
+        Format::Text => write_regions(&mut out, args, &found),
+        Format::Json => {
+            let document = serde_json::json!({
+                "version": 1,
+                "from": args.from,
+                "to": args.to,
+                "outcome": found.outcome,
+                "regions": found.regions,
+                "undecided": found.undecided,
+            });
+            serde_json::to_writer_pretty(&mut out, &document)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        Format::Jsonl => found.regions.iter().try_for_each(|region| {
+            serde_json::to_writer(&mut out, region)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }),
+    };
+    if let Err(error) = written.and_then(|()| out.flush())
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = writeln!(std::io::stderr(), "error: cannot write the report: {error}");
+        return exit::USAGE;
+    }
+    let counted = found.regions.iter().any(|region| match args.fail_on {
+        FailOn::Tighten => region.changes.transition == Transition::Tighten,
+        FailOn::Loosen => region.changes.transition == Transition::Loosen,
+        FailOn::Any => true,
+    });
+    match found.outcome {
+        _ if counted => exit::FAILED,
+        Verdict::Unknown => exit::INPUT,
+        Verdict::Different | Verdict::Equivalent => exit::OK,
+    }
+}
+
+fn write_regions(out: &mut impl Write, args: &Args, found: &Synthesis) -> std::io::Result<()> {
+    match found.outcome {
+        Verdict::Equivalent => writeln!(
+            out,
+            "{} and {} are equivalent: every session gets the same decision and breaks the same rules under both",
+            args.from, args.to
+        )?,
+        Verdict::Unknown => writeln!(
+            out,
+            "{} and {}: no difference found, but the search could not finish for {}",
+            args.from,
+            args.to,
+            found.undecided.join(", ")
+        )?,
+        Verdict::Different => writeln!(
+            out,
+            "{} -> {}: {} {} of sessions judged differently",
+            args.from,
+            args.to,
+            found.regions.len(),
+            if found.regions.len() == 1 {
+                "region"
+            } else {
+                "regions"
+            }
+        )?,
+    }
+    for region in &found.regions {
+        let changes = &region.changes;
+        let mut rules: Vec<String> = Vec::new();
+        rules.extend(changes.added.iter().map(|r| format!("+{r}")));
+        rules.extend(changes.removed.iter().map(|r| format!("-{r}")));
+        rules.extend(changes.changed.iter().map(|r| format!("~{r}")));
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}: {} -> {}{}{}",
+            region.description,
+            changes.from,
+            changes.to,
+            if rules.is_empty() { "" } else { ", " },
+            rules.join(", ")
+        )?;
+        writeln!(out, "  now:     {}", region.now)?;
+        writeln!(out, "  session: {}", witness::record_line(&region.session))?;
+    }
+    if found.outcome == Verdict::Different && !found.undecided.is_empty() {
+        writeln!(
+            out,
+            "\nthe search could not finish for {}: there may be more",
+            found.undecided.join(", ")
+        )?;
+    }
+    Ok(())
 }
 
 /// Gathers and compiles one side, printing its diagnostics; `None` when it does not load.

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use ssm_guard::Timestamp;
 use ssm_guard::report::xml;
-use ssm_guard::testing::{self, TestReport};
+use ssm_guard::testing::{self, TestReport, suggest};
+use ssm_guard::witness::Budget;
 
 use super::exit;
 use super::policies::{ErrorFormat, print_diagnostics, use_color};
@@ -25,6 +26,13 @@ pub struct Args {
     /// How problems in the policies and tests are printed.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+    /// Instead of running tests, print a test file of generated sessions that make every rule
+    /// and case of the policies under PATH fail and pass, where the tests beside them do not.
+    #[arg(long)]
+    suggest: bool,
+    /// With --suggest: write each file to PATH/suggested.test.yaml instead of printing it.
+    #[arg(long, requires = "suggest")]
+    write: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -42,6 +50,9 @@ pub fn run(args: Args) -> u8 {
     };
     let clock = Timestamp::now();
     let stderr = io::stderr();
+    if args.suggest {
+        return suggest(&paths, args.write, args.error_format, clock);
+    }
     let suites = match testing::load_suites(&paths, clock) {
         Ok(suites) => suites,
         Err((sources, diagnostics)) => {
@@ -86,6 +97,80 @@ pub fn run(args: Args) -> u8 {
     } else {
         exit::FAILED
     }
+}
+
+/// `--suggest`: a test file per PATH, printed (one PATH) or written beside the policies.
+fn suggest(paths: &[PathBuf], write: bool, format: ErrorFormat, clock: Timestamp) -> u8 {
+    let stderr = io::stderr();
+    if paths.len() > 1 && !write {
+        let _ = writeln!(
+            stderr.lock(),
+            "error: --suggest prints one test file: give one PATH, or add --write to write a file beside each"
+        );
+        return exit::USAGE;
+    }
+    let mut complete = true;
+    for path in paths {
+        let suggestion = match suggest::suggest(path, clock, Budget::default()) {
+            Ok(suggestion) => suggestion,
+            Err((sources, diagnostics)) => {
+                print_diagnostics(
+                    &sources,
+                    &diagnostics,
+                    format,
+                    &mut stderr.lock(),
+                    use_color(&stderr),
+                );
+                return exit::USAGE;
+            }
+        };
+        complete &= suggestion.complete;
+        for gap in &suggestion.gaps {
+            let _ = writeln!(stderr.lock(), "not covered: {gap}");
+        }
+        if write {
+            let target = suggestion.folder.join(suggest::FILE_NAME);
+            if suggestion.tests == 0 {
+                let _ = writeln!(
+                    stderr.lock(),
+                    "{}: nothing to suggest, the tests there cover every rule and case",
+                    suggestion.folder.display()
+                );
+                continue;
+            }
+            if target.exists() {
+                let _ = writeln!(
+                    stderr.lock(),
+                    "error: {} exists: review it, rename it, and run --suggest again",
+                    target.display()
+                );
+                return exit::USAGE;
+            }
+            if let Err(error) = std::fs::write(&target, &suggestion.text) {
+                let _ = writeln!(
+                    stderr.lock(),
+                    "error: cannot write {}: {error}",
+                    target.display()
+                );
+                return exit::USAGE;
+            }
+            let _ = writeln!(
+                stderr.lock(),
+                "wrote {} ({} tests)",
+                target.display(),
+                suggestion.tests
+            );
+        } else {
+            let mut out = io::stdout().lock();
+            if let Err(error) = out.write_all(suggestion.text.as_bytes())
+                && error.kind() != io::ErrorKind::BrokenPipe
+            {
+                let _ = writeln!(stderr.lock(), "error: cannot write: {error}");
+                return exit::USAGE;
+            }
+        }
+    }
+    if complete { exit::OK } else { exit::FAILED }
 }
 
 fn write_text(report: &TestReport, out: &mut impl Write, color: bool) -> io::Result<()> {

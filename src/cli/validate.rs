@@ -1,11 +1,13 @@
-//! `ssm-guard validate`: load and compile policies, print every problem, exit 0 or 2.
+//! `ssm-guard validate`: load and compile policies, print every problem and what the witness
+//! engine proves can never happen, exit 0 or 2.
 
 use std::io::Write;
 
+use ssm_guard::witness::{Budget, proof};
 use ssm_guard::{Level, Timestamp};
 
 use super::exit;
-use super::policies::{PolicyArgs, use_color};
+use super::policies::{PolicyArgs, print_diagnostics, use_color};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,10 +20,19 @@ pub fn run(args: Args) -> u8 {
     let color = use_color(&stdout);
     let mut out = stdout.lock();
     match args.policies.load(Timestamp::now(), &mut out, color) {
-        Ok((_, compiled)) => {
+        Ok((sources, compiled)) => {
+            let proofs = proof::prove(&compiled.set, &sources, Budget::default());
+            print_diagnostics(
+                &sources,
+                &proofs,
+                args.policies.error_format,
+                &mut out,
+                color,
+            );
             let warnings = compiled
                 .warnings
                 .iter()
+                .chain(&proofs)
                 .filter(|d| d.level == Level::Warning)
                 .count();
             if args.policies.error_format == super::policies::ErrorFormat::Human {

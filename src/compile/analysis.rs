@@ -1,19 +1,19 @@
-//! Warnings about rules that compile but cannot mean what they say: a case that an earlier
-//! case always takes first, and a comparison of `AccessType` or `Status` with a value the API
-//! never gives (`AccessType: Jit`), which makes a `when` that can never hold.
+//! Warnings about rules that compile but cannot mean what they say, cheap enough for every
+//! command that loads policies: a comparison of `AccessType` or `Status` with a value the API
+//! never gives (`AccessType: Jit`), which makes a `when` that can never hold on a record the
+//! API returns.
 //!
-//! Both analyses read the rule's YAML, not its compiled form, so that each warning points at
-//! the pattern or value that causes it. They are sound, never complete: a warning is given only
-//! where the claim holds for every record the API can return; much that is unreachable is not
-//! found (see [`glob_covers`] for the exact rule about cases).
+//! The analysis reads the rule's YAML, not its compiled form, so that each warning points at
+//! the value that causes it. What holds for every record, not only the API's (a case that
+//! earlier cases always take first, a `when` whose checks exclude each other), is proved by the
+//! witness engine in `validate` ([`crate::witness::proof`]).
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use marked_yaml::Node;
-use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 
 use super::{CompileError, Compiler};
 use crate::diagnostic::closest;
-use crate::model::{Field, FieldKind};
+use crate::model::Field;
 
 /// `AccessType`'s valid values, as the API reference lists them.
 pub(crate) const ACCESS_TYPES: &[&str] = &["Standard", "JustInTime"];
@@ -57,7 +57,6 @@ impl Compiler<'_> {
                     self.check_enum_values(require, false);
                 }
             }
-            self.check_case_reachability(cases);
         }
     }
 
@@ -94,35 +93,6 @@ impl Compiler<'_> {
             };
             let location = self.scalar_location(value.node);
             self.warn_at_location(location, problem);
-        }
-    }
-
-    /// Warns about each case whose `when` only matches values that earlier cases' `when`s
-    /// already match, so that it can never be chosen.
-    fn check_case_reachability(&mut self, cases: &MarkedSequenceNode) {
-        let mut earlier: Vec<(usize, SimpleWhen<'_>)> = Vec::new();
-        for case in cases.iter() {
-            let Some(simple) = simple_when(case) else {
-                continue;
-            };
-            let line = case.span().start().map_or(0, |m| m.line());
-            let before: Vec<&(usize, SimpleWhen<'_>)> = earlier
-                .iter()
-                .filter(|(_, e)| e.field == simple.field)
-                .collect();
-            if let Some(lines) = covered_by(&simple, &before)
-                && let Some(first) = simple.items.first()
-            {
-                let location = self.scalar_location(first);
-                self.warn_at_location(
-                    location,
-                    CompileError::UnreachableCase {
-                        field: simple.field.name(),
-                        covered_by: lines,
-                    },
-                );
-            }
-            earlier.push((line, simple));
         }
     }
 }
@@ -292,137 +262,6 @@ fn is_subsequence(short: &str, long: &str) -> bool {
     short.chars().all(|c| rest.any(|l| l == c))
 }
 
-/// A case `when` that is one comparison of one string field: literals (`Field: value`,
-/// `Field: [..]`, `equals`, `in`) or globs (`glob`).
-struct SimpleWhen<'n> {
-    field: Field,
-    globs: bool,
-    items: Vec<&'n MarkedScalarNode>,
-}
-
-fn simple_when(case: &Node) -> Option<SimpleWhen<'_>> {
-    let when = case.as_mapping()?.get_node("when")?.as_mapping()?;
-    let mut entries = when.iter();
-    let (key, value) = entries.next()?;
-    if entries.next().is_some() {
-        return None;
-    }
-    let field = Field::from_name(key.as_str()).filter(|f| f.kind() == FieldKind::Text)?;
-    let (globs, arg) = match value {
-        Node::Scalar(_) | Node::Sequence(_) => (false, value),
-        Node::Mapping(ops) => {
-            let mut ops = ops.iter();
-            let (op, arg) = ops.next()?;
-            if ops.next().is_some() {
-                return None;
-            }
-            match op.as_str() {
-                "equals" | "in" => (false, arg),
-                "glob" => (true, arg),
-                _ => return None,
-            }
-        }
-    };
-    let items: Vec<&MarkedScalarNode> = match arg {
-        Node::Scalar(scalar) => vec![scalar],
-        Node::Sequence(list) => list
-            .iter()
-            .map(Node::as_scalar)
-            .collect::<Option<Vec<_>>>()?,
-        Node::Mapping(_) => return None,
-    };
-    (!items.is_empty()).then_some(SimpleWhen {
-        field,
-        globs,
-        items,
-    })
-}
-
-/// The lines of the earlier cases that together match everything `later` matches, or `None`
-/// when that cannot be shown.
-fn covered_by(later: &SimpleWhen<'_>, earlier: &[&(usize, SimpleWhen<'_>)]) -> Option<Vec<usize>> {
-    let mut lines = Vec::new();
-    for item in &later.items {
-        let text = item.as_str();
-        let literal = !later.globs || !text.contains(is_glob_meta);
-        let line = earlier.iter().find_map(|(line, case)| {
-            let covers = if literal {
-                literal_matched(text, case)
-            } else {
-                case.globs && case.items.iter().any(|p| glob_covers(p.as_str(), text))
-            };
-            covers.then_some(*line)
-        })?;
-        if !lines.contains(&line) {
-            lines.push(line);
-        }
-    }
-    lines.sort_unstable();
-    Some(lines)
-}
-
-/// Whether a literal value satisfies a simple `when`: equal to one of its literals, or
-/// matched by one of its globs (compiled as the `glob` operator compiles them).
-fn literal_matched(value: &str, case: &SimpleWhen<'_>) -> bool {
-    if !case.globs {
-        return case.items.iter().any(|l| l.as_str() == value);
-    }
-    glob_set(case.items.iter().map(|p| p.as_str())).is_some_and(|set| set.is_match(value))
-}
-
-fn glob_set<'a>(patterns: impl Iterator<Item = &'a str>) -> Option<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = GlobBuilder::new(pattern)
-            .literal_separator(false)
-            .backslash_escape(true)
-            .build()
-            .ok()?;
-        builder.add(glob);
-    }
-    builder.build().ok()
-}
-
-/// The characters that make a glob more than a literal; `\` too, since it escapes.
-fn is_glob_meta(c: char) -> bool {
-    matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\')
-}
-
-/// Whether every value that glob `later` matches, glob `earlier` matches too. The rule, sound
-/// and deliberately simple:
-///
-/// - equal patterns cover each other;
-/// - `P*`, where `P` has no glob metacharacter, covers every pattern whose literal prefix (the
-///   text before its first metacharacter) starts with `P`: all its matches start with `P`, and
-///   `*` matches any rest (it crosses `/` here). `*` alone covers everything;
-/// - `*S`, where `S` has no metacharacter, covers every pattern whose literal suffix (the text
-///   after its last metacharacter) ends with `S`.
-///
-/// A literal later pattern is not judged here: the caller matches it against the earlier
-/// globs themselves, which is exact.
-fn glob_covers(earlier: &str, later: &str) -> bool {
-    if earlier == later {
-        return true;
-    }
-    if let Some(prefix) = earlier.strip_suffix('*')
-        && !prefix.contains(is_glob_meta)
-    {
-        let literal_prefix = later.split(is_glob_meta).next().unwrap_or("");
-        if literal_prefix.starts_with(prefix) {
-            return true;
-        }
-    }
-    if let Some(suffix) = earlier.strip_prefix('*')
-        && !suffix.contains(is_glob_meta)
-    {
-        let literal_suffix = later.rsplit(is_glob_meta).next().unwrap_or("");
-        if literal_suffix.ends_with(suffix) {
-            return true;
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,19 +276,6 @@ mod tests {
     }
 
     #[test]
-    fn prefix_and_suffix_globs_cover_narrower_patterns() {
-        assert!(glob_covers("i-*", "i-0prod*"));
-        assert!(glob_covers("*", "ecs:{a,b}_*"));
-        assert!(glob_covers("i-0*", "i-0[ab]*"));
-        assert!(glob_covers("*-prod", "ecs:*checkout-prod"));
-        assert!(!glob_covers("i-0prod*", "i-*"));
-        assert!(!glob_covers("i-*", "?-0*"));
-        assert!(!glob_covers("i-*", "[i]-0*"));
-        assert!(!glob_covers("i-{a,b}*", "i-a*"));
-        assert!(!glob_covers("*-prod", "*-prod*"));
-    }
-
-    #[test]
     fn abbreviations_and_typos_of_enum_values_are_suggested() {
         assert_eq!(suggest("Jit", ACCESS_TYPES), Some("JustInTime"));
         assert_eq!(suggest("JIT", ACCESS_TYPES), Some("JustInTime"));
@@ -457,50 +283,6 @@ mod tests {
         assert_eq!(suggest("Std", ACCESS_TYPES), Some("Standard"));
         assert_eq!(suggest("Conected", STATUSES), Some("Connected"));
         assert_eq!(suggest("Running", STATUSES), None);
-    }
-
-    #[test]
-    fn a_case_behind_a_covering_glob_is_reported_at_its_pattern() {
-        let found = warnings(
-            "policy: p\nrules:\n  - id: caps\n    cases:\n      - when: { Target: { glob: \"i-*\" } }\n        require: { MaxSessionDuration: { lte: 240 } }\n      - when: { Target: { glob: \"i-0prod*\" } }\n        require: { MaxSessionDuration: { lte: 60 } }\n      - require: { MaxSessionDuration: { lte: 60 } }\n",
-        );
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].problem,
-            Problem::Compile(CompileError::UnreachableCase {
-                field: "Target",
-                covered_by: vec![5]
-            })
-        );
-        let at = found[0].location.unwrap();
-        assert_eq!((at.line, at.column, at.length), (7, 33, 10));
-        assert_eq!(
-            found[0].message(),
-            "this case can never be chosen: every `Target` it matches, the case at line 5 matches first"
-        );
-    }
-
-    #[test]
-    fn literals_are_judged_exactly_and_cases_may_cover_together() {
-        let found = warnings(
-            "policy: p\nrules:\n  - id: docs\n    cases:\n      - when: { DocumentName: { glob: \"AWS-StartPortForwarding*\" } }\n        require: { Target: { glob: \"i-*\" } }\n      - when: { DocumentName: [SSM-SessionManagerRunShell] }\n        require: { Target: { glob: \"i-*\" } }\n      - when: { DocumentName: [AWS-StartPortForwardingSessionToRemoteHost, SSM-SessionManagerRunShell] }\n        require: { Target: { glob: \"mi-*\" } }\n      - when: { DocumentName: { in: [AWS-StartSSHSession, SSM-SessionManagerRunShell] } }\n        require: { Target: { glob: \"mi-*\" } }\n",
-        );
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].problem,
-            Problem::Compile(CompileError::UnreachableCase {
-                field: "DocumentName",
-                covered_by: vec![5, 7]
-            })
-        );
-    }
-
-    #[test]
-    fn narrower_cases_first_and_other_fields_are_not_reported() {
-        let found = warnings(
-            "policy: p\nrules:\n  - id: caps\n    cases:\n      - when: { Target: { glob: \"ecs:*-prod_*\" } }\n        require: { MaxSessionDuration: { lte: 30 } }\n      - when: { Target: { glob: \"ecs:*\" } }\n        require: { MaxSessionDuration: { lte: 60 } }\n      - when: { OwnerRole: { glob: \"*\" } }\n        require: { MaxSessionDuration: { lte: 60 } }\n      - when: { Target: { glob: \"ecs:x*\" }, OwnerRole: Admin }\n        require: { MaxSessionDuration: { lte: 60 } }\n",
-        );
-        assert!(found.is_empty(), "{found:?}");
     }
 
     #[test]

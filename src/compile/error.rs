@@ -115,15 +115,6 @@ pub enum CompileError {
     ExceptionWithoutExpiry { id: String },
     #[error("exception `{id}` expired on {expires}")]
     ExpiredException { id: String, expires: String },
-    #[error(
-        "this case can never be chosen: every `{field}` it matches, {} matches first",
-        case_lines(covered_by)
-    )]
-    UnreachableCase {
-        field: &'static str,
-        /// The lines of the earlier cases that take its records.
-        covered_by: Vec<usize>,
-    },
     #[error("this `when` can never hold: the API never gives `{field}` the value `{value}`")]
     WhenNeverHolds {
         field: &'static str,
@@ -189,10 +180,6 @@ impl CompileError {
             Self::ExpiredException { .. } => {
                 Some("it still waives sessions that started before then; remove it when old exports no longer matter".to_owned())
             }
-            Self::UnreachableCase { .. } => Some(
-                "the first case whose `when` holds is chosen: put narrower cases before wider ones, or remove this one"
-                    .to_owned(),
-            ),
             Self::WhenNeverHolds { field, allowed, suggestion, .. } | Self::ValueNeverGiven { field, allowed, suggestion, .. } => {
                 let values = format!("the API's values of `{field}` are {}", list(allowed));
                 Some(match suggestion {
@@ -208,14 +195,4 @@ impl CompileError {
 pub(crate) fn list(items: &[&str]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     quoted.join(", ")
-}
-
-/// `the case at line 5`, `the cases at lines 5 and 7`.
-fn case_lines(lines: &[usize]) -> String {
-    let numbers: Vec<String> = lines.iter().map(usize::to_string).collect();
-    match numbers.as_slice() {
-        [one] => format!("the case at line {one}"),
-        [init @ .., last] => format!("the cases at lines {} and {last}", init.join(", ")),
-        [] => "an earlier case".to_owned(),
-    }
 }

@@ -94,6 +94,16 @@ impl Comparison {
         }
     }
 
+    /// Which way it compares.
+    pub(crate) fn order(&self) -> Order {
+        self.order
+    }
+
+    /// What it compares with.
+    pub(crate) fn operand(&self) -> Operand<f64> {
+        self.rhs
+    }
+
     pub(super) fn holds(&self, field: Field, session: &Session<'_>, now: Timestamp) -> bool {
         let (Read::Value(lhs), Read::Value(rhs)) =
             (session.number(field, now), self.rhs(session, now))
@@ -179,6 +189,16 @@ impl TimeBound {
             Operand::Value(t) => Read::Value(t),
             Operand::Field(field) => session.instant(field),
         }
+    }
+
+    /// Whether it is `after` (else `before`).
+    pub(crate) fn is_after(&self) -> bool {
+        self.after
+    }
+
+    /// What it compares with.
+    pub(crate) fn operand(&self) -> Operand<Timestamp> {
+        self.rhs
     }
 
     pub(super) fn holds(&self, field: Field, session: &Session<'_>) -> bool {

@@ -228,6 +228,33 @@ impl Membership {
         }
     }
 
+    /// The texts of the set, for analysis of the languages conditions accept.
+    pub(crate) fn texts(&self) -> Vec<&str> {
+        match &self.texts {
+            Texts::Few(list) => list.iter().map(|t| &**t).collect(),
+            Texts::Many(set) => {
+                let mut texts: Vec<&str> = set.iter().map(|t| &**t).collect();
+                texts.sort_unstable();
+                texts
+            }
+        }
+    }
+
+    /// The numbers of the set.
+    pub(crate) fn numbers(&self) -> &[f64] {
+        &self.numbers
+    }
+
+    /// The instants of the set.
+    pub(crate) fn instants(&self) -> &[Timestamp] {
+        &self.instants
+    }
+
+    /// Whether it is `not_equals` or `not_in`.
+    pub(crate) fn is_negated(&self) -> bool {
+        self.negated
+    }
+
     pub(super) fn expected(&self) -> String {
         let list = self.shown.join(", ");
         match (self.single, self.negated) {

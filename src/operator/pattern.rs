@@ -165,6 +165,33 @@ impl Globs {
         }
     }
 
+    /// The patterns as written.
+    pub(crate) fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// Whether it is `not_glob`.
+    pub(crate) fn is_negated(&self) -> bool {
+        self.negated
+    }
+
+    /// Each pattern as the regex that matches what it matches, by characters, anchored at both
+    /// ends, `*` crossing line breaks: the language the `Chars` matcher accepts, which the
+    /// other matchers agree with.
+    pub(crate) fn regexes(&self) -> Vec<String> {
+        self.patterns
+            .iter()
+            .filter_map(|pattern| {
+                let glob = GlobBuilder::new(pattern)
+                    .literal_separator(false)
+                    .backslash_escape(true)
+                    .build()
+                    .ok()?;
+                Some(format!("(?s){}", unicode_regex(glob.regex())))
+            })
+            .collect()
+    }
+
     pub(super) fn expected(&self) -> String {
         let quoted: Vec<String> = self.patterns.iter().map(|p| format!("{p:?}")).collect();
         let list = match quoted.as_slice() {
@@ -295,6 +322,16 @@ impl Pattern {
             Matcher::Regex(regex) => regex.is_match(text),
             Matcher::Sequence(sequence) => sequence.is_match(text),
         }
+    }
+
+    /// The regex as written.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether it is `not_matches`.
+    pub(crate) fn is_negated(&self) -> bool {
+        self.negated
     }
 
     pub(super) fn expected(&self) -> String {

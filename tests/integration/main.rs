@@ -28,3 +28,4 @@ mod recognition;
 mod reports;
 mod support;
 mod violations;
+mod witness;
