@@ -191,11 +191,6 @@ impl TimeBound {
         }
     }
 
-    /// Whether it is `after` (else `before`).
-    pub(crate) fn is_after(&self) -> bool {
-        self.after
-    }
-
     /// What it compares with.
     pub(crate) fn operand(&self) -> Operand<Timestamp> {
         self.rhs
