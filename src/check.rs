@@ -404,40 +404,22 @@ impl<'p> Checker<'p> {
             Read::Value(start) => Some(start),
             _ => None,
         };
+        let mut rendered = None;
         if let Some(rendering) = render.rendering {
             // Rendered here, where the record is: the writer only orders the pieces. What
             // the reporter no longer needs is freed on this thread, where it was allocated.
-            let rendered = out.render(rendering, &render.source, line, session, &evaluation);
+            rendered = out.render(rendering, &render.source, line, session, &evaluation);
             for violation in &mut evaluation.violations {
                 violation.shed_rendered_parts();
             }
-            return Evaluated {
-                session_id: None,
-                target: None,
-                owner: None,
-                start,
-                evaluation,
-                baseline,
-                unknown_keys,
-                rendered,
-            };
         }
         let clean = evaluation.violations.is_empty()
             && baseline.as_ref().is_none_or(|b| b.violations.is_empty());
-        if !self.identify_all && clean {
-            return Evaluated {
-                session_id: None,
-                target: None,
-                owner: None,
-                start,
-                evaluation,
-                baseline,
-                unknown_keys,
-                rendered: None,
-            };
-        }
+        // The record's identity, for the reporters that name it: a rendered record named
+        // itself already, and a clean one is named only when every record is.
+        let identify = render.rendering.is_none() && (self.identify_all || !clean);
         let text = |field| match session.text(field) {
-            Read::Value(text) => Some(text.to_owned()),
+            Read::Value(text) if identify => Some(text.to_owned()),
             _ => None,
         };
         Evaluated {
@@ -448,7 +430,7 @@ impl<'p> Checker<'p> {
             evaluation,
             baseline,
             unknown_keys,
-            rendered: None,
+            rendered,
         }
     }
 }
