@@ -8,7 +8,7 @@ use crate::compile::{CompileError, Compiler, Compiles};
 use crate::model::{Field, FieldKind, Read, Session, Timestamp};
 
 /// What the record's value is compared with.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Operand<T> {
     Value(T),
     Field(Field),

@@ -133,11 +133,6 @@ impl Window {
         }
     }
 
-    /// The days, as a bit set with bit 0 for Monday.
-    pub(crate) fn days(&self) -> u8 {
-        self.days
-    }
-
     /// Where the daily window starts and ends, in seconds after midnight at the offset; `to`
     /// is earlier than `from` when the window wraps past midnight.
     pub(crate) fn bounds(&self) -> (i64, i64) {

@@ -168,17 +168,6 @@ impl<'p> RuleGoals<'p> {
         }
     }
 
-    /// The rule applies (with case `case`, if given).
-    pub(crate) fn applies(&self, case: Option<usize>) -> Goal<'p> {
-        match (&self.rule.body, case) {
-            (Body::Require(_), _) => self.when(),
-            (Body::Cases(_), Some(case)) => self.chosen(case, None),
-            (Body::Cases(cases), None) => {
-                Goal::any((0..cases.len()).map(|c| self.chosen(c, None)).collect())
-            }
-        }
-    }
-
     /// The rule gives a violation (waived or not), in case `case` if given.
     pub(crate) fn fails(&self, case: Option<usize>) -> Goal<'p> {
         self.judged(case, false)

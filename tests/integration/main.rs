@@ -24,3 +24,4 @@ mod recognition;
 mod reports;
 mod support;
 mod witness;
+mod witness_properties;
