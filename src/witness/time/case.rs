@@ -326,8 +326,11 @@ impl Case<'_, '_, '_> {
         for maximum in maxima {
             for &start in starts.iter().take(MAX_CANDIDATES) {
                 let offset = start - start_anchor;
+                // Where the start moved, the seed's end and evaluation time move with it first:
+                // the session keeps its length, and `now` stays after it.
                 let ends = if Self::readable(&self.end) {
                     let mut points = end_points.clone();
+                    points.push(end_anchor + offset);
                     if to_end {
                         let linked: Vec<i64> = spans.iter().map(|d| start + d).collect();
                         points.extend(unary(&self.reading.end, start, &linked));
@@ -336,12 +339,16 @@ impl Case<'_, '_, '_> {
                 } else {
                     vec![end_anchor]
                 };
-                let nows = if to_now && self.pinned_now.is_none() {
-                    let mut points = now_points.clone();
-                    points.extend(spans.iter().map(|d| start + d));
-                    tidy(points, now_anchor + offset)
-                } else {
-                    now_points.clone()
+                let nows = match self.pinned_now {
+                    None => {
+                        let mut points = now_points.clone();
+                        points.push(now_anchor + offset);
+                        if to_now {
+                            points.extend(spans.iter().map(|d| start + d));
+                        }
+                        tidy(points, now_anchor + offset)
+                    }
+                    Some(_) => now_points.clone(),
                 };
                 let keep = |points: Vec<i64>, mask: u8, at: &dyn Fn(i64) -> TimeValues| {
                     points
