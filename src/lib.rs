@@ -4,7 +4,9 @@
 //! them into an immutable [`CompiledPolicySet`] (all globs, regexes and field names resolved
 //! once), [`model`] reads records into [`Session`]s, and [`CompiledPolicySet::evaluate`] judges
 //! one record by `&self`, giving an [`Evaluation`]: its [`Decision`] and every [`Violation`].
-//! [`check`] streams whole exports through that, and [`report`] writes the results.
+//! [`check`] streams whole exports through that, and [`report`] writes the results. [`witness`]
+//! runs the other way: from a rule and an outcome to a session that has it, or a proof that none
+//! does, for suggested tests, examples, `validate`'s proofs and `diff --synthesize`.
 //!
 //! ```
 //! use ssm_guard::model::{parse_record, ParsedRecord};

@@ -491,7 +491,7 @@ impl<'p> Engine<'p> {
         self.cx.meter = Meter::new(self.budget);
         let solution = solve::solve_group(group, &refs, &mut self.cx);
         let impossible = solution == solve::Solution::Unsat;
-        if solution != solve::Solution::Unknown {
+        if solution != solve::Solution::Unknown || !self.cx.meter.exhausted() {
             self.cache.insert(key, solution);
         }
         impossible

@@ -8,7 +8,7 @@ use crate::compile::{CompileError, Compiler, Compiles};
 use crate::model::{Field, FieldKind, Read, Session, Timestamp, UnreadableOperand};
 
 /// What the record's value is compared with.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Operand<T> {
     Value(T),
     Field(Field),
@@ -189,6 +189,11 @@ impl TimeBound {
             Operand::Value(t) => Read::Value(t),
             Operand::Field(field) => session.instant(field),
         }
+    }
+
+    /// Whether it is `after` (else `before`).
+    pub(crate) fn is_after(&self) -> bool {
+        self.after
     }
 
     /// What it compares with.

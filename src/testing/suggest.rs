@@ -159,6 +159,20 @@ pub fn suggest(
     clock: Timestamp,
     budget: Budget,
 ) -> Result<Suggestion, (SourceMap, Vec<Diagnostic>)> {
+    if let Err(error) = std::fs::metadata(path) {
+        let problem = super::TestFileError::Io {
+            path: path.display().to_string(),
+            message: error.to_string(),
+        };
+        return Err((
+            SourceMap::new(),
+            vec![Diagnostic {
+                level: crate::diagnostic::Level::Error,
+                location: None,
+                problem: problem.into(),
+            }],
+        ));
+    }
     let folder = if path.is_dir() {
         path.to_path_buf()
     } else {

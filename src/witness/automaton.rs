@@ -14,6 +14,7 @@ use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::util::primitives::StateID;
 use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind};
+use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
 
 use super::Meter;
 
@@ -30,11 +31,28 @@ const SETTLED: u32 = u32::MAX;
 pub(crate) struct Lang {
     dfa: dense::DFA<Vec<u32>>,
     start: StateID,
+    /// For a regex with Unicode word boundaries (whose DFA gives up on non-ASCII bytes), the
+    /// languages of the regex with each boundary always met and never met: a superset and a
+    /// subset of it, which automata decide for every byte.
+    bounds: Option<[Arc<Lang>; 2]>,
 }
 
 impl Lang {
     /// Compiles a regex as the regex crate reads it (Unicode, `.` without `\n` unless `(?s)`).
     pub(crate) fn compile(pattern: &str) -> Result<Self, String> {
+        let mut lang = Self::build(pattern)?;
+        let hir = regex_syntax::Parser::new()
+            .parse(pattern)
+            .map_err(|e| e.to_string())?;
+        if has_unicode_word_look(&hir) {
+            let superset = Self::build(&without_word_looks(&hir, true).to_string())?;
+            let subset = Self::build(&without_word_looks(&hir, false).to_string())?;
+            lang.bounds = Some([Arc::new(superset), Arc::new(subset)]);
+        }
+        Ok(lang)
+    }
+
+    fn build(pattern: &str) -> Result<Self, String> {
         let config = dense::Config::new()
             .match_kind(MatchKind::LeftmostFirst)
             .start_kind(StartKind::Unanchored)
@@ -48,7 +66,16 @@ impl Lang {
         let start = dfa
             .start_state(&start::Config::new().anchored(Anchored::No))
             .map_err(|e| e.to_string())?;
-        Ok(Self { dfa, start })
+        Ok(Self {
+            dfa,
+            start,
+            bounds: None,
+        })
+    }
+
+    /// Whether the language is bounded by others that its automaton's quits do not limit.
+    pub(crate) fn has_bounds(&self) -> bool {
+        self.bounds.is_some()
     }
 
     /// Whether the regex finds a match in `text`, judged by this automaton (for tests).
@@ -65,6 +92,59 @@ impl Lang {
             }
         }
         Some(self.dfa.is_match_state(self.dfa.next_eoi_state(state)))
+    }
+}
+
+fn is_unicode_word_look(look: Look) -> bool {
+    matches!(
+        look,
+        Look::WordUnicode
+            | Look::WordUnicodeNegate
+            | Look::WordStartUnicode
+            | Look::WordEndUnicode
+            | Look::WordStartHalfUnicode
+            | Look::WordEndHalfUnicode
+    )
+}
+
+fn has_unicode_word_look(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Look(look) => is_unicode_word_look(*look),
+        HirKind::Repetition(repetition) => has_unicode_word_look(&repetition.sub),
+        HirKind::Capture(capture) => has_unicode_word_look(&capture.sub),
+        HirKind::Concat(list) | HirKind::Alternation(list) => {
+            list.iter().any(has_unicode_word_look)
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => false,
+    }
+}
+
+/// The regex with each Unicode word boundary replaced by one that always holds (`met`), or
+/// one that never does.
+fn without_word_looks(hir: &Hir, met: bool) -> Hir {
+    match hir.kind() {
+        HirKind::Look(look) if is_unicode_word_look(*look) => {
+            if met {
+                Hir::empty()
+            } else {
+                Hir::fail()
+            }
+        }
+        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
+            sub: Box::new(without_word_looks(&repetition.sub, met)),
+            ..repetition.clone()
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            sub: Box::new(without_word_looks(&capture.sub, met)),
+            ..capture.clone()
+        }),
+        HirKind::Concat(list) => {
+            Hir::concat(list.iter().map(|h| without_word_looks(h, met)).collect())
+        }
+        HirKind::Alternation(list) => {
+            Hir::alternation(list.iter().map(|h| without_word_looks(h, met)).collect())
+        }
+        _ => hir.clone(),
     }
 }
 
@@ -92,6 +172,34 @@ pub(crate) struct Product {
 }
 
 impl Product {
+    /// The product with each language that has bounds replaced by the bound that admits more
+    /// strings (its superset where the string must be in it, its subset where it must not):
+    /// what it accepts includes what this one accepts, and no byte makes it give up. `None`
+    /// when no language has bounds.
+    pub(crate) fn loosened(&self) -> Option<Product> {
+        if !self.constraints.iter().any(|c| c.lang.has_bounds()) {
+            return None;
+        }
+        let constraints = self
+            .constraints
+            .iter()
+            .map(|c| {
+                let bound = c.lang.bounds.as_ref().map(|[superset, subset]| {
+                    if c.positive {
+                        superset.clone()
+                    } else {
+                        subset.clone()
+                    }
+                });
+                Constraint {
+                    lang: bound.unwrap_or_else(|| c.lang.clone()),
+                    positive: c.positive,
+                }
+            })
+            .collect();
+        Some(Product { constraints })
+    }
+
     pub(crate) fn start(&self, out: &mut Vec<u32>) {
         out.extend(self.constraints.iter().map(|c| c.lang.start.as_u32()));
     }
@@ -496,6 +604,22 @@ mod tests {
             find(&[("^[\\x00-\\x7f]*$", false)], 0, Some(1)),
             Found::Text("À".to_owned())
         );
+    }
+
+    #[test]
+    fn word_boundaries_are_bounded_by_automata_that_never_give_up() {
+        // Seven characters at least: no string of four has a ticket, boundaries or not.
+        let product = product(&[(r"\b(CHG|INC)-[0-9]{3}\b", true)]);
+        let loose = product.loosened().unwrap();
+        assert_eq!(
+            search(&loose, 0, Some(4), &mut Meter::unlimited()),
+            Found::None
+        );
+        assert!(product_has_bounds(&product));
+    }
+
+    fn product_has_bounds(product: &Product) -> bool {
+        product.constraints.iter().all(|c| c.lang.has_bounds())
     }
 
     #[test]

@@ -393,13 +393,33 @@ fn search(machine: &OwnerMachine, meter: &mut Meter) -> Found {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::model::{OwnerArn, Timestamp};
+    use crate::source::SourceMap;
+    use crate::witness::{Answer, Engine, Outcome, Query};
 
-    /// Reads every prefix-free combination of separators the parser must agree with
-    /// [`OwnerArn`] on.
+    /// Whether some session meets `require`, by the engine.
+    fn possible(require: &str) -> Answer {
+        let mut sources = SourceMap::new();
+        sources.add(
+            "p.yaml",
+            format!("policy: p\nrules:\n  - id: r\n    require: {require}\n"),
+        );
+        let set = crate::compile(&sources, Timestamp::from_micros(0))
+            .unwrap()
+            .set;
+        let query = Query {
+            rule: 0,
+            case: None,
+            outcome: Outcome::Passes,
+        };
+        Engine::new(&set).find(&query)
+    }
+
+    /// The machine reads each `Owner` into the parts [`OwnerArn`] gives it: with the string
+    /// fixed by a regex (which no hint supplies), the parts it gives are possible and any
+    /// other is proved impossible.
     #[test]
-    fn the_parser_agrees_with_owner_arn() {
+    fn the_machine_parses_as_owner_arn_does() {
         for owner in [
             "arn:aws:sts::123456789012:assumed-role/Admin/jdoe",
             "arn:aws:iam::123456789012:user/jdoe",
@@ -414,24 +434,30 @@ mod tests {
             "arn:aws:iam::123456789012:a:b/c:d",
         ] {
             let parsed = OwnerArn::parse(owner);
-            // Three parts, each judged by a machine that accepts exactly "present".
-            for (field, expected) in [
-                (Field::OwnerAccount, parsed.and_then(|a| a.account())),
-                (Field::OwnerRole, parsed.and_then(|a| a.role())),
-                (Field::OwnerName, parsed.and_then(|a| a.name())),
-            ] {
-                let session = crate::witness::solve::session_of(&[(
-                    Field::Owner,
-                    Some(&Json::String(owner.to_owned())),
-                )]);
-                let read = session.text(field);
-                assert_eq!(
-                    matches!(read, crate::model::Read::Value(_)),
-                    expected.is_some(),
-                    "{owner} {field}"
-                );
+            let fixed = format!("Owner: {{ matches: '^{}$' }}", regex::escape(owner));
+            let parts = [
+                ("OwnerAccount", parsed.and_then(|a| a.account())),
+                ("OwnerRole", parsed.and_then(|a| a.role())),
+                ("OwnerName", parsed.and_then(|a| a.name())),
+            ];
+            let expect = |field: &str, value: Option<&str>| match value {
+                Some(value) => format!("{field}: {{ equals: '{value}' }}"),
+                None => format!("{field}: {{ exists: false }}"),
+            };
+            let all: Vec<String> = parts.iter().map(|(f, v)| expect(f, *v)).collect();
+            let right = format!("{{ {fixed}, {} }}", all.join(", "));
+            assert!(
+                matches!(possible(&right), Answer::Found(_)),
+                "{owner}: {right}"
+            );
+            for (field, value) in parts {
+                let wrong = match value {
+                    Some(_) => format!("{field}: {{ exists: false }}"),
+                    None => format!("{field}: {{ exists: true }}"),
+                };
+                let wrong = format!("{{ {fixed}, {wrong} }}");
+                assert_eq!(possible(&wrong), Answer::Impossible, "{owner}: {wrong}");
             }
         }
-        let _ = Timestamp::from_micros(0);
     }
 }

@@ -137,7 +137,7 @@ pub(crate) struct Search<'c, 'g, 'p> {
     /// The seed as a record, to try first the branches that hold on it.
     seed: Option<Session<'static>>,
     /// The solved value of each group on the current branch.
-    values: BTreeMap<Group, GroupValue>,
+    values: BTreeMap<Group, Option<GroupValue>>,
     /// The levels of the literals on the branch.
     levels: Vec<usize>,
     /// For each open choice level, the level of the choice that brought its `any`.
@@ -314,7 +314,14 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
                 self.conflict(mine);
                 Flow::Failed(reason)
             }
-            Solution::Sat(value) => {
+            // An undecided group does not end the branch: a later literal may still rule it
+            // out (a contradiction decides what the group could not), and only a branch whose
+            // groups are all solved gives a witness.
+            solution => {
+                let value = match solution {
+                    Solution::Sat(value) => Some(value),
+                    _ => None,
+                };
                 let previous = self.values.insert(group, value);
                 let flow = self.dfs(todo, literals);
                 match previous {
@@ -322,10 +329,6 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
                     None => self.values.remove(&group),
                 };
                 flow
-            }
-            Solution::Unknown => {
-                self.outcome.undecided = true;
-                Flow::Done
             }
         };
         literals.pop();
@@ -347,15 +350,21 @@ impl<'c, 'g, 'p> Search<'c, 'g, 'p> {
             return known.clone();
         }
         let solution = solve::solve_group(group, &mine, self.cx);
-        // "Unknown" may be the budget's doing: only decided answers are kept.
-        if solution != Solution::Unknown {
+        // "Unknown" is kept where the solver finished (what it cannot decide, it never will),
+        // not where the budget stopped it.
+        if solution != Solution::Unknown || !self.cx.meter.exhausted() {
             self.cache.insert(key, solution.clone());
         }
         solution
     }
 
     fn leaf(&mut self, literals: &[Literal<'p>]) -> Flow {
-        let (record, now) = solve::assemble(&self.cx.seed, self.cx.now, self.values.values());
+        if self.values.values().any(Option::is_none) {
+            self.outcome.undecided = true;
+            return Flow::Done;
+        }
+        let (record, now) =
+            solve::assemble(&self.cx.seed, self.cx.now, self.values.values().flatten());
         if solve::verify(self.goal, &record, now) {
             self.outcome.branches.push(Branch {
                 literals: literals.to_vec(),

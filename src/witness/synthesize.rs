@@ -200,7 +200,9 @@ pub fn synthesize<'p>(
                     now: witness.now.to_string(),
                     session: witness.record,
                 };
-                let repeated = regions.iter().any(|r| r.description == region.description);
+                let repeated = regions
+                    .iter()
+                    .any(|r| r.description == region.description && r.changes == region.changes);
                 if !repeated {
                     regions.push(region);
                 }

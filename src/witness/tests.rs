@@ -181,13 +181,34 @@ fn the_shipped_policies_have_a_clean_session() {
     let mut sources = SourceMap::new();
     sources.add_path(std::path::Path::new("policies")).unwrap();
     let compiled = compile(&sources, Timestamp::from_micros(0)).unwrap();
-    let started = std::time::Instant::now();
-    let clean = Engine::new(&compiled.set).clean_session();
-    eprintln!("{clean:?} in {:?}", started.elapsed());
-    let clean = clean.expect("a session that breaks nothing");
+    let clean = Engine::new(&compiled.set)
+        .clean_session()
+        .expect("a session that breaks nothing");
     let session = solve::read_back(&clean.record).unwrap();
     assert_eq!(
         compiled.set.evaluate(&session, clean.now).decision,
         Decision::Allow
     );
+}
+
+#[test]
+fn minutes_written_unusually_are_found() {
+    // In the set by number, yet not written as the pattern wants: `030`.
+    let policy = rule(
+        "{ MaxSessionDuration: [30, 60], all: [{ MaxSessionDuration: { type: string, not_matches: \"^[1-9][0-9]?$\" } }] }",
+    );
+    let Answer::Found(w) = answer(&policy, Outcome::Passes) else {
+        panic!()
+    };
+    assert!(
+        w.record["MaxSessionDuration"]
+            .as_str()
+            .unwrap()
+            .starts_with('0')
+    );
+    // Duration above a maximum that is itself bounded: decided, not "unknown".
+    let never = rule(
+        "{ all: [{ not: { Duration: { lte: 30 } } }, { not: { Duration: { gt: 0 } } }, { Duration: { lte: { field: MaxSessionDuration } } }] }",
+    );
+    assert_eq!(answer(&never, Outcome::Passes), Answer::Impossible);
 }

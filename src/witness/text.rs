@@ -45,6 +45,15 @@ impl TextSpec {
                     spec.possible &= (*expected == JsonType::String) == want
                 }
                 Operator::Present(expected) => spec.add(cx, r"\S", *expected == want),
+                // Numbers of minutes: the texts that read as them most plainly (`030`, `30.0`),
+                // a part of what the operator accepts; the spec then proves nothing empty.
+                Operator::Membership(set) if want && !set.is_negated() => {
+                    let mut alternatives: Vec<String> =
+                        set.texts().iter().map(|t| regex::escape(t)).collect();
+                    alternatives.extend(set.numbers().iter().filter_map(|n| number_regex(*n)));
+                    spec.add(cx, &format!("^(?:{})$", alternatives.join("|")), true);
+                    spec.relaxed |= !set.numbers().is_empty();
+                }
                 Operator::Membership(set) if set.numbers().is_empty() => {
                     let texts = set.texts();
                     let alternatives: Vec<String> =
@@ -106,18 +115,61 @@ impl TextSpec {
         if self.product.constraints.is_empty() && !self.relaxed {
             return Found::Text("a".repeat(self.min.max(usize::from(self.max != Some(0)))));
         }
-        if self.min == 0 && self.max != Some(0) {
-            match automaton::search(&self.product, 1, self.max, meter) {
-                Found::Text(text) => return Found::Text(text),
-                Found::Unknown => return Found::Unknown,
-                Found::None => {}
-            }
-        }
-        match automaton::search(&self.product, self.min, self.max, meter) {
+        match self.shortest(&self.product, meter) {
             Found::None if self.relaxed => Found::Unknown,
+            // Some automaton gave up on a byte: where its bounds admit no string either, there
+            // is none; a string they admit is only a candidate, judged by the caller.
+            Found::Unknown if !meter.exhausted() => match self.product.loosened() {
+                Some(loose) => match self.shortest(&loose, meter) {
+                    Found::None if !self.relaxed => Found::None,
+                    Found::Text(text) => Found::Text(text),
+                    _ => Found::Unknown,
+                },
+                None => Found::Unknown,
+            },
             found => found,
         }
     }
+
+    /// A shortest string of the product within the lengths, preferring a non-empty one.
+    fn shortest(&self, product: &Product, meter: &mut Meter) -> Found {
+        if self.min == 0 && self.max != Some(0) {
+            match automaton::search(product, 1, self.max, meter) {
+                Found::None => {}
+                Found::Text(text) => return Found::Text(text),
+                // The empty string may still do.
+                Found::Unknown => {
+                    return match automaton::search(product, 0, Some(0), meter) {
+                        Found::Text(text) => Found::Text(text),
+                        _ => Found::Unknown,
+                    };
+                }
+            }
+        }
+        automaton::search(product, self.min, self.max, meter)
+    }
+}
+
+/// A regex of texts that read as the number of minutes `n`: its digits after any zeros, with
+/// any zeros after a point.
+fn number_regex(n: f64) -> Option<String> {
+    if !n.is_finite() {
+        return None;
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let magnitude = super::time::minutes_text(n.abs());
+    let (whole, fraction) = magnitude.split_once('.').unwrap_or((&magnitude, ""));
+    let whole = whole.trim_start_matches('0');
+    let (zeros, whole) = if whole.is_empty() {
+        ("", "0+")
+    } else {
+        ("0*", whole)
+    };
+    Some(if fraction.is_empty() {
+        format!(r"{sign}{zeros}{whole}(?:\.0+)?")
+    } else {
+        format!(r"{sign}{zeros}{whole}\.{fraction}0*")
+    })
 }
 
 /// The JSON values that stand for every value of a field that is not a string: each reads

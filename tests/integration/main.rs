@@ -29,3 +29,4 @@ mod reports;
 mod support;
 mod violations;
 mod witness;
+mod witness_properties;

@@ -136,6 +136,13 @@ fn beside_full_tests_only_the_uncovered_cases_are_suggested() {
 }
 
 #[test]
+fn a_path_that_does_not_exist_is_an_error() {
+    let run = run(&["test", "--suggest", "no/such/folder"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no/such/folder"), "{}", run.stderr);
+}
+
+#[test]
 fn several_paths_need_write() {
     let run = run(&[
         "test",
