@@ -561,3 +561,14 @@ fn diff_previews_a_policy_change_on_the_open_sessions() {
         .collect();
     assert_eq!(changed, ["s-cap-1", "s-cap-2", "s-ending", "s-long"]);
 }
+
+/// The moto harness the S3 and tag tests stand on: it starts, answers boto3, and stops.
+#[test]
+fn moto_server_starts_on_loopback_and_answers_boto3() {
+    let moto = loopback::moto::Moto::start();
+    let printed = moto.python(
+        "s3 = client('s3')\ns3.create_bucket(Bucket='probe')\n\
+         print([b['Name'] for b in s3.list_buckets()['Buckets']])\n",
+    );
+    assert_eq!(printed.trim(), "['probe']");
+}

@@ -1,5 +1,6 @@
 //! Servers on 127.0.0.1 that speak the real protocols the Lambda form and the AWS SDK use: a
-//! minimal HTTP/1.1 server, the Lambda Runtime API, and a stand-in for SSM speaking JSON 1.1.
+//! minimal HTTP/1.1 server, the Lambda Runtime API, a stand-in for SSM speaking JSON 1.1, and
+//! moto's server for S3, EC2, ECS, IAM and tagging.
 //! Every server here stops by itself: each loop and wait is bounded in time. Each test crate
 //! uses some of it.
 
@@ -7,6 +8,8 @@
 
 pub mod events;
 pub mod function;
+#[cfg(feature = "aws")]
+pub mod moto;
 pub mod runtime_api;
 pub mod ssm;
 
