@@ -183,7 +183,7 @@ impl<'p> Checker<'p> {
             Ok(reader) => reader,
             Err(error) => {
                 let outcome = Outcome::Unopened(error);
-                return emitter.emit(outcome, &Rendered::default(), reporter, summary);
+                return emitter.emit(outcome, &mut Rendered::default(), reporter, summary);
             }
         };
         let reader: Box<dyn BufRead + Send> = match &self.bytes_read {
@@ -223,13 +223,13 @@ impl<'p> Checker<'p> {
                 Ok(false) => return Ok(()),
                 Err(error) => {
                     let outcome = Outcome::ReadFailed(error);
-                    return emitter.emit(outcome, &rendered, reporter, summary);
+                    return emitter.emit(outcome, &mut rendered, reporter, summary);
                 }
             }
             for item in &batch.items {
                 rendered.clear();
                 let outcome = self.evaluate_item(&batch, item, render, &mut rendered);
-                emitter.emit(outcome, &rendered, reporter, summary)?;
+                emitter.emit(outcome, &mut rendered, reporter, summary)?;
             }
         }
     }
@@ -331,7 +331,8 @@ impl<'p> Checker<'p> {
                 while let Some(mut finished) = pending.remove(&next) {
                     next += 1;
                     for outcome in finished.outcomes.drain(..) {
-                        let emitted = emitter.emit(outcome, &finished.rendered, reporter, summary);
+                        let emitted =
+                            emitter.emit(outcome, &mut finished.rendered, reporter, summary);
                         if let Err(error) = emitted {
                             result = Err(error);
                             break 'receive;
@@ -356,7 +357,7 @@ impl<'p> Checker<'p> {
         batch: &Batch,
         item: &Result<Frame, FrameError>,
         render: &Render,
-        out: &mut Rendered,
+        out: &mut Rendered<'p>,
     ) -> Outcome<'p> {
         let frame = match item {
             Ok(frame) => frame,
@@ -391,28 +392,29 @@ impl<'p> Checker<'p> {
         session: &Session<'_>,
         line: u64,
         render: &Render,
-        out: &mut Rendered,
+        out: &mut Rendered<'p>,
     ) -> Evaluated<'p> {
         let unknown_keys = session
             .unknown_keys()
             .iter()
             .map(|key| key.clone().into_owned())
             .collect();
-        let mut evaluation = self.set.evaluate(session, self.now);
+        let decision = self.set.judge(session, self.now, out.breaches());
         let baseline = self.evaluate_baseline(session);
         let start = match session.instant(Field::StartDate) {
             Read::Value(start) => Some(start),
             _ => None,
         };
-        let mut rendered = None;
-        if let Some(rendering) = render.rendering {
-            // Rendered here, where the record is: the writer only orders the pieces. What
-            // the reporter no longer needs is freed on this thread, where it was allocated.
-            rendered = out.render(rendering, &render.source, line, session, &evaluation);
-            for violation in &mut evaluation.violations {
-                violation.shed_rendered_parts();
-            }
-        }
+        // Rendered here, where the record is: the writer only orders the pieces, and the
+        // violations it counts carry no words.
+        let rendered = render.rendering.and_then(|rendering| {
+            let place = (&*render.source, line);
+            out.render(rendering, place, session, self.now, decision)
+        });
+        let evaluation = Evaluation {
+            decision,
+            violations: out.violations(session, self.now, render.rendering.is_some()),
+        };
         let clean = evaluation.violations.is_empty()
             && baseline.as_ref().is_none_or(|b| b.violations.is_empty());
         // The record's identity, for the reporters that name it: a rendered record named

@@ -4,87 +4,116 @@
 use crate::model::{Field, Session, Timestamp, UnreadableOperand};
 use crate::operator::Operator;
 
-/// A compiled condition.
+/// A compiled condition. What a failing node says it expected is written once, when it is
+/// compiled, so that explaining a failure on the hot path borrows it instead of formatting it.
 #[derive(Debug, Clone)]
 pub(crate) enum Condition {
     /// Every condition holds: a mapping's entries, an operator mapping, or `all`.
     All(Vec<Condition>),
-    /// At least one holds.
-    Any(Vec<Condition>),
-    /// The condition does not hold.
-    Not(Box<Condition>),
-    /// One operator on one field.
-    Check { field: Field, operator: Operator },
+    /// At least one holds; the text is `any of (a; b)`.
+    Any(Vec<Condition>, Box<str>),
+    /// The condition does not hold; the text is `not (a)`.
+    Not(Box<Condition>, Box<str>),
+    /// One operator on one field, and what it expects (`glob "i-*"`).
+    Check {
+        field: Field,
+        operator: Operator,
+        expected: Box<str>,
+    },
 }
 
 /// What a failed condition says: the field whose check failed, what was expected, and why a
 /// value could not be judged.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Failure {
+pub(crate) struct Failure<'c> {
     pub field: Field,
-    pub expected: String,
+    pub expected: &'c str,
     pub reason: Option<UnreadableOperand>,
 }
 
 impl Condition {
+    /// `any` of conditions.
+    pub(crate) fn any(conditions: Vec<Condition>) -> Self {
+        let parts: Vec<String> = conditions.iter().map(Condition::describe).collect();
+        let expected = format!("any of ({})", parts.join("; ")).into_boxed_str();
+        Self::Any(conditions, expected)
+    }
+
+    /// `not` a condition.
+    pub(crate) fn not(condition: Condition) -> Self {
+        let expected = format!("not ({})", condition.describe()).into_boxed_str();
+        Self::Not(Box::new(condition), expected)
+    }
+
+    /// One operator on one field.
+    pub(crate) fn check(field: Field, operator: Operator) -> Self {
+        let expected = operator.expected().into_boxed_str();
+        Self::Check {
+            field,
+            operator,
+            expected,
+        }
+    }
+
     /// Whether the condition holds for the record.
     pub(crate) fn holds(&self, session: &Session<'_>, now: Timestamp) -> bool {
         match self {
             Self::All(conditions) => conditions.iter().all(|c| c.holds(session, now)),
-            Self::Any(conditions) => conditions.iter().any(|c| c.holds(session, now)),
-            Self::Not(condition) => !condition.holds(session, now),
-            Self::Check { field, operator } => operator.holds(*field, session, now),
+            Self::Any(conditions, _) => conditions.iter().any(|c| c.holds(session, now)),
+            Self::Not(condition, _) => !condition.holds(session, now),
+            Self::Check {
+                field, operator, ..
+            } => operator.holds(*field, session, now),
         }
     }
 
     /// Explains a condition that does not hold. The first failing entry, in document order,
-    /// is the one reported.
-    pub(crate) fn explain(&self, session: &Session<'_>, now: Timestamp) -> Failure {
+    /// is the one reported; of an `any`, the first entry names the field, and the whole
+    /// `any` is what was expected.
+    pub(crate) fn explain(&self, session: &Session<'_>, now: Timestamp) -> Failure<'_> {
         match self {
             Self::All(conditions) => conditions
                 .iter()
                 .find(|c| !c.holds(session, now))
                 .or(conditions.first())
-                .map_or_else(|| self.failure_without_check(), |c| c.explain(session, now)),
-            Self::Any(conditions) => {
-                let failures: Vec<Failure> =
-                    conditions.iter().map(|c| c.explain(session, now)).collect();
-                let expected: Vec<String> = conditions.iter().map(Condition::describe).collect();
-                match failures.into_iter().next() {
-                    Some(first) => Failure {
-                        field: first.field,
-                        expected: format!("any of ({})", expected.join("; ")),
-                        reason: first.reason,
+                .map_or_else(
+                    || Failure {
+                        field: Field::SessionId,
+                        expected: "",
+                        reason: None,
                     },
-                    None => self.failure_without_check(),
+                    |c| c.explain(session, now),
+                ),
+            Self::Any(conditions, expected) => {
+                let first = conditions.first().map(|c| c.explain(session, now));
+                Failure {
+                    field: first.as_ref().map_or(Field::SessionId, |f| f.field),
+                    expected,
+                    reason: first.and_then(|f| f.reason),
                 }
             }
-            Self::Not(inner) => Failure {
+            Self::Not(inner, expected) => Failure {
                 field: inner.first_field().unwrap_or(Field::SessionId),
-                expected: format!("not ({})", inner.describe()),
+                expected,
                 reason: None,
             },
-            Self::Check { field, operator } => Failure {
+            Self::Check {
+                field,
+                operator,
+                expected,
+            } => Failure {
                 field: *field,
-                expected: operator.expected(),
+                expected,
                 reason: operator.unreadable(*field, session, now),
             },
-        }
-    }
-
-    fn failure_without_check(&self) -> Failure {
-        Failure {
-            field: self.first_field().unwrap_or(Field::SessionId),
-            expected: self.describe(),
-            reason: None,
         }
     }
 
     /// The first field the condition names.
     pub(crate) fn first_field(&self) -> Option<Field> {
         match self {
-            Self::All(c) | Self::Any(c) => c.iter().find_map(Condition::first_field),
-            Self::Not(c) => c.first_field(),
+            Self::All(c) | Self::Any(c, _) => c.iter().find_map(Condition::first_field),
+            Self::Not(c, _) => c.first_field(),
             Self::Check { field, .. } => Some(*field),
         }
     }
@@ -97,12 +126,10 @@ impl Condition {
                 .map(Condition::describe)
                 .collect::<Vec<_>>()
                 .join(" and "),
-            Self::Any(conditions) => {
-                let parts: Vec<String> = conditions.iter().map(Condition::describe).collect();
-                format!("any of ({})", parts.join("; "))
-            }
-            Self::Not(condition) => format!("not ({})", condition.describe()),
-            Self::Check { field, operator } => format!("{field} {}", operator.expected()),
+            Self::Any(_, expected) | Self::Not(_, expected) => expected.to_string(),
+            Self::Check {
+                field, expected, ..
+            } => format!("{field} {expected}"),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Violation messages: the `message` templates of rules, and the default message written from
 //! the condition that failed.
 
+use std::fmt::Write;
+
 use crate::compile::CompileError;
 use crate::condition::Failure;
-use crate::model::{Field, Session, Timestamp};
+use crate::model::{Actual, Field, Session, Timestamp};
 
 /// A compiled `message` template.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,56 +120,75 @@ impl Template {
         }
     }
 
-    /// Renders the template for a record; absent values show as `-`.
-    pub(crate) fn render(
+    /// Renders the template for a record into `out`; absent values show as `-`.
+    pub(crate) fn render_into(
         &self,
         session: &Session<'_>,
         now: Timestamp,
         context: &MessageContext<'_>,
-    ) -> String {
-        let mut out = String::new();
+        out: &mut String,
+    ) {
         for part in &self.parts {
             match part {
                 Part::Text(text) => out.push_str(text),
-                Part::Field(field) => out.push_str(&session.display(*field, now)),
+                Part::Field(field) => session.write_display(*field, now, out),
                 Part::Rule => out.push_str(context.rule),
                 Part::Policy => out.push_str(context.policy),
                 Part::Severity => out.push_str(context.severity),
             }
         }
-        out
     }
 }
 
-/// The message written when a rule has no template: field, actual value, expectation, and why.
-pub(crate) fn default_message(
-    failure: &Failure,
+/// Writes the message of a rule without a template into `out`: field, actual value,
+/// expectation, and why (`Reason is absent, expected present (case Target glob "mi-*")`).
+pub(crate) fn write_default_message(
+    failure: &Failure<'_>,
     session: &Session<'_>,
     now: Timestamp,
     case: Option<&str>,
-) -> String {
-    let actual = match session.actual(failure.field, now) {
-        serde_json::Value::Null => "absent".to_owned(),
-        serde_json::Value::String(text) if text.trim().is_empty() || text.contains('\n') => {
-            serde_json::Value::String(text).to_string()
+    out: &mut String,
+) {
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{} is ", failure.field);
+    match session.actual_ref(failure.field, now) {
+        Actual::Json(serde_json::Value::Null) => out.push_str("absent"),
+        // Blank or multi-line text is quoted, so that the message shows where it ends.
+        Actual::Text(text) if text.trim().is_empty() || text.contains('\n') => {
+            let _ = write!(out, "{}", serde_json::Value::String(text.to_owned()));
         }
-        serde_json::Value::String(text) => text,
-        other => other.to_string(),
-    };
-    let mut message = format!(
-        "{} is {actual}, expected {}",
-        failure.field, failure.expected
-    );
-    let notes: Vec<String> = failure
+        Actual::Text(text) => out.push_str(text),
+        Actual::Json(other) => {
+            let _ = write!(out, "{other}");
+        }
+    }
+    out.push_str(", expected ");
+    out.push_str(failure.expected);
+    let mut notes = failure
         .reason
         .iter()
-        .map(ToString::to_string)
-        .chain(case.map(|case| format!("case {case}")))
-        .collect();
-    if !notes.is_empty() {
-        message.push_str(&format!(" ({})", notes.join("; ")));
+        .map(Note::Reason)
+        .chain(case.map(Note::Case))
+        .peekable();
+    if notes.peek().is_some() {
+        out.push_str(" (");
+        for (n, note) in notes.enumerate() {
+            if n > 0 {
+                out.push_str("; ");
+            }
+            let _ = match note {
+                Note::Reason(reason) => write!(out, "{reason}"),
+                Note::Case(case) => write!(out, "case {case}"),
+            };
+        }
+        out.push(')');
     }
-    message
+}
+
+/// What a default message adds in parentheses.
+enum Note<'a> {
+    Reason(&'a crate::model::UnreadableOperand),
+    Case(&'a str),
 }
 
 #[cfg(test)]
@@ -184,10 +205,9 @@ mod tests {
             policy: "p",
             severity: "high",
         };
-        assert_eq!(
-            t.render(&s, Timestamp::now(), &context),
-            "r: s-1 on - (-) {literal}"
-        );
+        let mut message = String::new();
+        t.render_into(&s, Timestamp::now(), &context, &mut message);
+        assert_eq!(message, "r: s-1 on - (-) {literal}");
     }
 
     #[test]

@@ -12,5 +12,5 @@ pub use record::{
     ECS_EVENT_SOURCE, EventInfo, Likely, MAX_NESTING, MAX_VALUE_NESTING, ParsedRecord, RecordError,
     SSM_EVENT_SOURCE, SkippedEvent, Unrecognized, member_like, parse_event, parse_record,
 };
-pub use session::{JsonType, Read, Session, Unreadable, UnreadableOperand, Value};
+pub use session::{Actual, JsonType, Read, Session, Unreadable, UnreadableOperand, Value};
 pub use timestamp::{Timestamp, TimestampError};

@@ -5,9 +5,13 @@ use std::fmt;
 
 use serde::Serialize;
 
+mod breach;
+
+pub(crate) use breach::Breach;
+
 use crate::condition::Condition;
 use crate::diagnostic::Location;
-use crate::message::{MessageContext, Template, default_message};
+use crate::message::Template;
 use crate::model::{Field, Session, Timestamp, UnreadableOperand};
 
 /// How serious a violation is.
@@ -191,6 +195,24 @@ pub(crate) enum Body {
 pub(crate) struct Case {
     pub(crate) when: Option<Condition>,
     pub(crate) require: Condition,
+    /// Its `when` in words, for messages: written once, not per violation.
+    described: Option<Box<str>>,
+}
+
+impl Case {
+    pub(crate) fn new(when: Option<Condition>, require: Condition) -> Self {
+        let described = when.as_ref().map(|w| w.describe().into_boxed_str());
+        Self {
+            when,
+            require,
+            described,
+        }
+    }
+
+    /// Its `when` in words (`Target glob "mi-*"`); `None` for the case without one.
+    pub(crate) fn described(&self) -> Option<&str> {
+        self.described.as_deref()
+    }
 }
 
 impl Rule {
@@ -350,7 +372,7 @@ pub struct Violation<'p> {
     pub field: Field,
     /// The field's value in the record, `null` where absent.
     pub actual: serde_json::Value,
-    pub expected: String,
+    pub expected: &'p str,
     /// Why the failing check could not read a value it needed, when that is why it failed.
     /// The default message says so too; a rule's own message may not.
     pub unreadable: Option<UnreadableOperand>,
@@ -361,14 +383,6 @@ impl Violation<'_> {
     /// Whether an exception waived it.
     pub fn is_waived(&self) -> bool {
         self.waived_by.is_some()
-    }
-
-    /// Frees what a reporter that rendered the violation already wrote (its message, actual
-    /// and expected values), keeping what counts it: its rule, field and waiver.
-    pub(crate) fn shed_rendered_parts(&mut self) {
-        self.message = String::new();
-        self.actual = serde_json::Value::Null;
-        self.expected = String::new();
     }
 
     /// `policy/rule`.
@@ -438,7 +452,26 @@ impl CompiledPolicySet {
     /// Evaluates one record at the evaluation time `now` (which ends active sessions' `Duration`
     /// and judges waivers of records without a start).
     pub fn evaluate<'p>(&'p self, session: &Session<'_>, now: Timestamp) -> Evaluation<'p> {
-        let mut violations = Vec::new();
+        let mut breaches = Vec::new();
+        let decision = self.judge(session, now, &mut breaches);
+        Evaluation {
+            decision,
+            violations: breaches
+                .into_iter()
+                .map(|breach| breach.violation(session, now))
+                .collect(),
+        }
+    }
+
+    /// Judges one record as [`CompiledPolicySet::evaluate`] does, appending the rules it
+    /// breaks to `breaches` without writing their words: the check path renders them straight
+    /// into its output.
+    pub(crate) fn judge<'p>(
+        &'p self,
+        session: &Session<'_>,
+        now: Timestamp,
+        breaches: &mut Vec<Breach<'p>>,
+    ) -> Decision {
         let mut decision = Decision::Allow;
         for rule in &self.rules {
             let Some((require, case)) = rule.requirement(session, now) else {
@@ -460,58 +493,19 @@ impl CompiledPolicySet {
                     Action::Warn => Decision::Warn,
                 });
             }
-            violations.push(self.violation(policy, rule, require, case, session, now, waived_by));
+            breaches.push(Breach {
+                policy,
+                rule,
+                failure: require.explain(session, now),
+                case,
+                waived_by,
+            });
         }
-        Evaluation {
-            decision,
-            violations,
-        }
+        decision
     }
 
     /// Whether a rule applies to a record (its `when` holds and, with cases, one is chosen).
     pub fn applies(&self, rule: &Rule, session: &Session<'_>, now: Timestamp) -> bool {
         rule.requirement(session, now).is_some()
-    }
-
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the violation's parts, gathered in one place"
-    )]
-    fn violation<'p>(
-        &'p self,
-        policy: &'p Policy,
-        rule: &'p Rule,
-        require: &Condition,
-        case: Option<&Case>,
-        session: &Session<'_>,
-        now: Timestamp,
-        waived_by: Option<&'p Exception>,
-    ) -> Violation<'p> {
-        let failure = require.explain(session, now);
-        let message = match &rule.message {
-            Some(template) => template.render(
-                session,
-                now,
-                &MessageContext {
-                    rule: &rule.id,
-                    policy: &policy.id,
-                    severity: rule.severity.name(),
-                },
-            ),
-            None => {
-                let case = case.and_then(|c| c.when.as_ref()).map(Condition::describe);
-                default_message(&failure, session, now, case.as_deref())
-            }
-        };
-        Violation {
-            policy,
-            rule,
-            message,
-            field: failure.field,
-            actual: session.actual(failure.field, now),
-            expected: failure.expected,
-            unreadable: failure.reason,
-            waived_by,
-        }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::{InputError, InputProblem, InputWarning, RecordResult, Rendering, Reporter, Summary};
 use crate::model::{Field, Read, RecordError, Session, SkippedEvent, Timestamp};
-use crate::policy::{Decision, Evaluation};
+use crate::policy::{Breach, Decision, Evaluation, Violation};
 use crate::report::jsonl;
 
 /// A batch's outcomes and the output rendered for them, handed to the writer together and
@@ -16,16 +16,21 @@ use crate::report::jsonl;
 #[derive(Default)]
 pub(super) struct Finished<'p> {
     pub(super) outcomes: Vec<Outcome<'p>>,
-    pub(super) rendered: Rendered,
+    pub(super) rendered: Rendered<'p>,
 }
 
-/// Output rendered where records were evaluated: the text, and the offsets in it where record
-/// numbers go.
+/// What the evaluating thread works with and renders into: output rendered where records were
+/// evaluated (the text, and the offsets in it where record numbers go), the buffers it renders
+/// with, and lists of violations the writer has counted, back to be filled again. Every
+/// buffer is reused, so that a violation costs no allocation once they have grown.
 #[derive(Debug, Default)]
-pub(super) struct Rendered {
-    text: Vec<u8>,
-    splices: Vec<usize>,
+pub(super) struct Rendered<'p> {
+    scratch: jsonl::Scratch<'p>,
+    spare_lists: Vec<Vec<Violation<'p>>>,
 }
+
+/// How many emptied lists of violations are kept for reuse: a batch's worth.
+const SPARE_LISTS: usize = 1024;
 
 fn text_of<'s>(session: &'s Session<'_>, field: Field) -> Option<&'s str> {
     match session.text(field) {
@@ -41,52 +46,101 @@ pub(super) struct RenderedRange {
     splices: Range<usize>,
 }
 
-impl Rendered {
+impl<'p> Rendered<'p> {
     pub(super) fn clear(&mut self) {
-        self.text.clear();
-        self.splices.clear();
+        self.scratch.text.clear();
+        self.scratch.splices.clear();
     }
 
-    /// Renders one record's output; `None` when it has none.
+    /// Where evaluation puts the rules a record breaks, emptied.
+    pub(super) fn breaches(&mut self) -> &mut Vec<Breach<'p>> {
+        self.scratch.breaches.clear();
+        &mut self.scratch.breaches
+    }
+
+    /// An empty list for a record's violations, reused where one came back.
+    fn spare_list(&mut self) -> Vec<Violation<'p>> {
+        self.spare_lists.pop().unwrap_or_default()
+    }
+
+    /// Takes back a list the writer is done with.
+    fn give_back(&mut self, mut list: Vec<Violation<'p>>) {
+        if list.capacity() > 0 && self.spare_lists.len() < SPARE_LISTS {
+            list.clear();
+            self.spare_lists.push(list);
+        }
+    }
+
+    /// The record's violations from the breaches evaluation found: with their words where
+    /// the reporter did not render them here, without where it did.
+    pub(super) fn violations(
+        &mut self,
+        session: &Session<'_>,
+        now: Timestamp,
+        rendered: bool,
+    ) -> Vec<Violation<'p>> {
+        if self.scratch.breaches.is_empty() {
+            return Vec::new();
+        }
+        let mut list = self.spare_list();
+        let breaches = self.scratch.breaches.drain(..);
+        if rendered {
+            list.extend(breaches.map(Breach::counted));
+        } else {
+            list.extend(breaches.map(|breach| breach.violation(session, now)));
+        }
+        list
+    }
+
+    /// Renders one record's output from the breaches evaluation found; `None` when it has
+    /// none.
     pub(super) fn render(
         &mut self,
         rendering: Rendering,
-        source: &str,
-        line: u64,
+        place: (&str, u64),
         session: &Session<'_>,
-        evaluation: &Evaluation<'_>,
+        now: Timestamp,
+        decision: Decision,
     ) -> Option<RenderedRange> {
-        if evaluation.violations.is_empty() {
+        if self.scratch.breaches.is_empty() {
             return None;
         }
-        let (text, splices) = (self.text.len(), self.splices.len());
+        let (text, splices) = (self.scratch.text.len(), self.scratch.splices.len());
+        let (source, line) = place;
         match rendering {
-            Rendering::JsonLines => jsonl::render(
-                &mut self.text,
-                &mut self.splices,
+            Rendering::JsonLines => jsonl::render_breaches(
+                &mut self.scratch,
                 &jsonl::Place {
                     source,
                     line,
                     session_id: text_of(session, Field::SessionId),
                     target: text_of(session, Field::Target),
                 },
-                evaluation,
+                session,
+                now,
+                decision,
             ),
         }
         // Offsets are kept relative to the record's own text.
-        for splice in self.splices.get_mut(splices..).unwrap_or_default() {
+        for splice in self.scratch.splices.get_mut(splices..).unwrap_or_default() {
             *splice -= text;
         }
         Some(RenderedRange {
-            text: text..self.text.len(),
-            splices: splices..self.splices.len(),
+            text: text..self.scratch.text.len(),
+            splices: splices..self.scratch.splices.len(),
         })
     }
 
     fn get(&self, range: &RenderedRange) -> (&[u8], &[usize]) {
         (
-            self.text.get(range.text.clone()).unwrap_or_default(),
-            self.splices.get(range.splices.clone()).unwrap_or_default(),
+            self.scratch
+                .text
+                .get(range.text.clone())
+                .unwrap_or_default(),
+            self.scratch
+                .splices
+                .get(range.splices.clone())
+                .unwrap_or_default(),
         )
     }
 }
@@ -161,7 +215,7 @@ impl<'p> Emitter<'p> {
     pub(super) fn emit(
         &mut self,
         outcome: Outcome<'p>,
-        rendered: &Rendered,
+        rendered: &mut Rendered<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
@@ -217,7 +271,7 @@ impl<'p> Emitter<'p> {
         &mut self,
         line: u64,
         evaluated: Evaluated<'p>,
-        rendered: &Rendered,
+        rendered: &mut Rendered<'p>,
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
@@ -232,7 +286,9 @@ impl<'p> Emitter<'p> {
         result.target = evaluated.target;
         result.owner = evaluated.owner;
         result.start = evaluated.start;
-        result.evaluation = evaluated.evaluation;
+        // The list the last record's violations came in goes back to be filled again.
+        let done = std::mem::replace(&mut result.evaluation, evaluated.evaluation);
+        rendered.give_back(done.violations);
         result.baseline = evaluated.baseline;
         match &evaluated.rendered {
             Some(range) => {

@@ -27,9 +27,7 @@ impl Compiler<'_> {
         for (key, value) in map.iter() {
             let entry = match key.as_str() {
                 combinator @ ("all" | "any") => self.combination(combinator, value),
-                "not" => self
-                    .condition(value, "`not`")
-                    .map(|c| Condition::Not(Box::new(c))),
+                "not" => self.condition(value, "`not`").map(Condition::not),
                 name => match Field::from_name(name) {
                     Some(field) => self.field_condition(field, value),
                     None => {
@@ -81,17 +79,14 @@ impl Compiler<'_> {
             if combinator == "all" {
                 Condition::All(conditions)
             } else {
-                Condition::Any(conditions)
+                Condition::any(conditions)
             }
         })
     }
 
     /// `Field: scalar` (equals), `Field: [..]` (in), or `Field: { op: arg, .. }` (every op holds).
     fn field_condition(&mut self, field: Field, value: &Node) -> Compiles<Condition> {
-        let check = |set| Condition::Check {
-            field,
-            operator: Operator::Membership(set),
-        };
+        let check = |set| Condition::check(field, Operator::Membership(set));
         match value {
             Node::Scalar(_) | Node::Sequence(_) if field.kind() == FieldKind::Object => Err(self
                 .error_at(
@@ -124,7 +119,7 @@ impl Compiler<'_> {
                 for (name, arg) in map.iter() {
                     if let Some(operator) = failures.note(Operator::compile(self, name, arg, field))
                     {
-                        checks.push(Condition::Check { field, operator });
+                        checks.push(Condition::check(field, operator));
                     }
                 }
                 failures.finish(|| {

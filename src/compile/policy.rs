@@ -240,7 +240,7 @@ impl Compiler<'_> {
                 .required(map, "require", "a case")
                 .and_then(|n| self.condition(n, "`require`"));
             if let (Some(when), Some(require)) = (when, failures.note(require)) {
-                cases.push(Case { when, require });
+                cases.push(Case::new(when, require));
             }
         }
         failures.finish(|| cases)

@@ -316,22 +316,31 @@ impl<'a> Session<'a> {
 
     /// The field's value as JSON, for reports: `null` where absent.
     pub fn actual(&self, field: Field, now: Timestamp) -> serde_json::Value {
+        match self.actual_ref(field, now) {
+            Actual::Text(text) => serde_json::Value::String(text.to_owned()),
+            Actual::Json(value) => value,
+        }
+    }
+
+    /// The field's value for reports, borrowing text from the record: what a report writes
+    /// per violation, so a string value (most of them) costs no allocation.
+    pub fn actual_ref(&self, field: Field, now: Timestamp) -> Actual<'_> {
         use serde_json::Value as Json;
         if field.is_derived() {
             return match field.kind() {
                 FieldKind::Number => match self.number(field, now) {
-                    Read::Value(n) => json_number(round_minutes(n)),
-                    _ => Json::Null,
+                    Read::Value(n) => Actual::Json(json_number(round_minutes(n))),
+                    _ => Actual::Json(Json::Null),
                 },
                 _ => match self.text(field) {
-                    Read::Value(text) => Json::String(text.to_owned()),
-                    _ => Json::Null,
+                    Read::Value(text) => Actual::Text(text),
+                    _ => Actual::Json(Json::Null),
                 },
             };
         }
-        match self.value(field) {
+        Actual::Json(match self.value(field) {
             None => Json::Null,
-            Some(Value::String(text)) => Json::String(text.to_string()),
+            Some(Value::String(text)) => return Actual::Text(text),
             Some(Value::Number(n)) => json_number(*n),
             Some(Value::Bool(b)) => Json::Bool(*b),
             Some(Value::Composite(value)) => (**value).clone(),
@@ -345,15 +354,26 @@ impl<'a> Session<'a> {
                 }
                 Json::Object(members)
             }
-        }
+        })
     }
 
     /// The field's value as a message shows it: text as is, `-` where absent.
     pub fn display(&self, field: Field, now: Timestamp) -> String {
-        match self.actual(field, now) {
-            serde_json::Value::Null => "-".to_owned(),
-            serde_json::Value::String(text) => text,
-            other => other.to_string(),
+        let mut out = String::new();
+        self.write_display(field, now, &mut out);
+        out
+    }
+
+    /// Appends [`Session::display`] to `out`, without allocating for text values.
+    pub(crate) fn write_display(&self, field: Field, now: Timestamp, out: &mut String) {
+        match self.actual_ref(field, now) {
+            Actual::Text(text) => out.push_str(text),
+            Actual::Json(serde_json::Value::Null) => out.push('-'),
+            Actual::Json(other) => {
+                use std::fmt::Write;
+                // Writing to a String cannot fail.
+                let _ = write!(out, "{other}");
+            }
         }
     }
 
@@ -420,6 +440,14 @@ fn parse_minutes(text: &str) -> Option<f64> {
 
 /// A number as JSON shows it: whole numbers without a fraction (`60`, not `60.0`), as records
 /// and policies write them.
+/// A field's value as reports show it: text borrowed from the record, anything else as JSON
+/// (`null` where absent).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Actual<'s> {
+    Text(&'s str),
+    Json(serde_json::Value),
+}
+
 fn json_number(n: f64) -> serde_json::Value {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every whole f64 below it is an exact i64
     if n.fract() == 0.0 && n.abs() < EXACT {

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use super::ViolationView;
 use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
 use crate::json_text::Object;
-use crate::policy::Evaluation;
+use crate::model::{Actual, Session, Timestamp};
+use crate::policy::{Breach, Decision, Evaluation};
 
 /// Writes a line per violation, carrying its record's source, number, line and session.
 #[derive(Debug)]
@@ -50,14 +51,96 @@ pub(crate) fn render(
 ) {
     for violation in &evaluation.violations {
         let v = ViolationView::of(violation);
+        let line = Line {
+            actual: ActualRef::Json(v.actual),
+            message: v.message,
+            view: &v,
+        };
+        line.write(text, splices, place, evaluation.decision);
+    }
+}
+
+/// Renders a record's lines as [`render`] does, from what evaluation found, where the record
+/// is: messages are written into `message`, a buffer the caller reuses, and values borrowed
+/// from the session, so that a violation costs no allocation.
+pub(crate) fn render_breaches(
+    out: &mut Scratch<'_>,
+    place: &Place<'_>,
+    session: &Session<'_>,
+    now: Timestamp,
+    decision: Decision,
+) {
+    for breach in out.breaches.iter() {
+        out.message.clear();
+        breach.write_message(session, now, &mut out.message);
+        let actual = session.actual_ref(breach.failure.field, now);
+        let view = ViolationView {
+            action: breach.rule.action(),
+            actual: &serde_json::Value::Null,
+            expected: breach.failure.expected,
+            field: breach.failure.field.name(),
+            message: "",
+            policy: breach.policy.id(),
+            rule: breach.rule.id(),
+            severity: breach.rule.severity(),
+            unreadable: breach.failure.reason.as_ref(),
+            waived_by: breach.waived_by.map(|e| e.id()),
+            waiver_reason: breach.waived_by.map(|e| e.reason()),
+        };
+        let line = Line {
+            actual: match &actual {
+                Actual::Text(text) => ActualRef::Text(text),
+                Actual::Json(value) => ActualRef::Json(value),
+            },
+            message: &out.message,
+            view: &view,
+        };
+        line.write(&mut out.text, &mut out.splices, place, decision);
+    }
+}
+
+/// The buffers a thread renders lines with, reused from record to record.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch<'p> {
+    pub text: Vec<u8>,
+    pub splices: Vec<usize>,
+    pub breaches: Vec<Breach<'p>>,
+    pub message: String,
+}
+
+/// A violation's value, borrowed either way.
+enum ActualRef<'a> {
+    Text(&'a str),
+    Json(&'a serde_json::Value),
+}
+
+/// One violation's line.
+struct Line<'a> {
+    actual: ActualRef<'a>,
+    message: &'a str,
+    view: &'a ViolationView<'a>,
+}
+
+impl Line<'_> {
+    fn write(
+        &self,
+        text: &mut Vec<u8>,
+        splices: &mut Vec<usize>,
+        place: &Place<'_>,
+        decision: Decision,
+    ) {
+        let v = self.view;
         let mut line = Object::new(text);
-        line.str("action", v.action.name())
-            .value("actual", v.actual)
-            .str("decision", evaluation.decision.name())
+        line.str("action", v.action.name());
+        match self.actual {
+            ActualRef::Text(actual) => line.str("actual", actual),
+            ActualRef::Json(actual) => line.value("actual", actual),
+        };
+        line.str("decision", decision.name())
             .str("expected", v.expected)
             .str("field", v.field)
             .u64("line", place.line)
-            .str("message", v.message)
+            .str("message", self.message)
             .str("policy", v.policy)
             .splice("record", splices)
             .str("rule", v.rule)

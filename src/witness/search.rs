@@ -91,10 +91,12 @@ fn expand<'g, 'p>(item: Item<'g, 'p>) -> Expansion<'g, 'p> {
         Item::Cond(condition, polarity) => match condition {
             Condition::All(list) if polarity => Expansion::All(conditions(list, true)),
             Condition::All(list) => Expansion::Any(conditions(list, false)),
-            Condition::Any(list) if polarity => Expansion::Any(conditions(list, true)),
-            Condition::Any(list) => Expansion::All(conditions(list, false)),
-            Condition::Not(inner) => Expansion::All(vec![Item::Cond(inner, !polarity)]),
-            Condition::Check { field, operator } => Expansion::Atom(Literal::new(
+            Condition::Any(list, _) if polarity => Expansion::Any(conditions(list, true)),
+            Condition::Any(list, _) => Expansion::All(conditions(list, false)),
+            Condition::Not(inner, _) => Expansion::All(vec![Item::Cond(inner, !polarity)]),
+            Condition::Check {
+                field, operator, ..
+            } => Expansion::Atom(Literal::new(
                 Atom::Check {
                     field: *field,
                     operator,

@@ -106,11 +106,13 @@ impl Hints {
 
     fn gather(&mut self, condition: &Condition) {
         match condition {
-            Condition::All(list) | Condition::Any(list) => {
+            Condition::All(list) | Condition::Any(list, _) => {
                 list.iter().for_each(|c| self.gather(c));
             }
-            Condition::Not(inner) => self.gather(inner),
-            Condition::Check { field, operator } => match operator {
+            Condition::Not(inner, _) => self.gather(inner),
+            Condition::Check {
+                field, operator, ..
+            } => match operator {
                 Operator::Membership(set) => {
                     for text in set.texts() {
                         self.add(*field, text.to_owned());
