@@ -24,7 +24,7 @@ use std::hint::black_box;
 use std::io::Write;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ssm_guard::check::{Checker, InputError, RecordResult, Reporter, Summary};
+use ssm_guard::check::{Checker, InputError, RecordResult, Rendering, Reporter, Summary};
 use ssm_guard::input::InputSource;
 use ssm_guard::model::{ParsedRecord, Session, parse_record};
 use ssm_guard::report::JsonLinesReporter;
@@ -213,6 +213,17 @@ struct Discard<R>(R);
 impl<'p, R: Reporter<'p>> Reporter<'p> for Discard<R> {
     fn record(&mut self, result: &RecordResult<'p>) -> std::io::Result<()> {
         self.0.record(result)
+    }
+    fn rendering(&self) -> Option<Rendering> {
+        self.0.rendering()
+    }
+    fn rendered(
+        &mut self,
+        result: &RecordResult<'p>,
+        text: &[u8],
+        splices: &[usize],
+    ) -> std::io::Result<()> {
+        self.0.rendered(result, text, splices)
     }
     fn input_error(&mut self, error: &InputError) -> std::io::Result<()> {
         self.0.input_error(error)

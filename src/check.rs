@@ -281,6 +281,8 @@ impl<'p> Checker<'p> {
                 let done_tx = done_tx.clone();
                 let free_tx = free_tx.clone();
                 scope.spawn(move || {
+                    // Lists of violations this thread has been given back and not yet used.
+                    let mut spares = Vec::new();
                     loop {
                         let work = match work_rx.lock() {
                             Ok(receiver) => receiver.recv(),
@@ -294,6 +296,7 @@ impl<'p> Checker<'p> {
                                     .and_then(|spares| spares.try_recv().ok())
                                     .unwrap_or_default();
                                 finished.rendered.clear();
+                                finished.rendered.borrow_spares(&mut spares);
                                 for item in &batch.items {
                                     let outcome = self.evaluate_item(
                                         &batch,
@@ -303,6 +306,7 @@ impl<'p> Checker<'p> {
                                     );
                                     finished.outcomes.push(outcome);
                                 }
+                                finished.rendered.return_spares(&mut spares);
                                 // A full return queue means enough spares: drop this one.
                                 let _ = free_tx.try_send(batch);
                                 (sequence, finished)

@@ -60,7 +60,22 @@ impl<'p> Rendered<'p> {
 
     /// An empty list for a record's violations, reused where one came back.
     fn spare_list(&mut self) -> Vec<Violation<'p>> {
-        self.spare_lists.pop().unwrap_or_default()
+        // Room for a few, so that a record breaking several rules does not grow it.
+        self.spare_lists
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(4))
+    }
+
+    /// Adds an evaluating thread's own spare lists to these, for its next batch.
+    pub(super) fn borrow_spares(&mut self, pool: &mut Vec<Vec<Violation<'p>>>) {
+        self.spare_lists.append(pool);
+    }
+
+    /// Keeps the spare lists a batch did not use with its evaluating thread: batches differ
+    /// in how many records break rules, and lists left with one batch would not help the next.
+    pub(super) fn return_spares(&mut self, pool: &mut Vec<Vec<Violation<'p>>>) {
+        pool.append(&mut self.spare_lists);
+        pool.truncate(SPARE_LISTS);
     }
 
     /// Takes back a list the writer is done with.

@@ -1,0 +1,118 @@
+//! What `check --format jsonl` asks of the allocator per violation: nothing, once its buffers
+//! have grown. A counting global allocator (this test binary's own) counts every allocation
+//! of two runs over violation-dense exports, one twice as long as the other: both pay the
+//! same setup and grow the same buffers (with two jobs, lists for the violations of every
+//! batch in flight), so what the longer run adds, per extra violation, is what a violation
+//! costs in steady state.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+#[path = "../examples/generate.rs"]
+#[allow(
+    dead_code,
+    reason = "the test uses the generator, not its command line"
+)]
+mod generate;
+
+use std::alloc::System;
+use std::io::Write;
+use std::path::PathBuf;
+
+use ssm_guard::check::{Checker, Reporter};
+use ssm_guard::input::InputSource;
+use ssm_guard::report::{JsonLinesReporter, JsonReporter};
+use ssm_guard::{CompiledPolicySet, SourceMap, Timestamp, compile};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+/// The system allocator, counting.
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+const FIVE_RULES: &str = include_str!("../benches/five-rules.yaml");
+
+fn now() -> Timestamp {
+    Timestamp::parse("2026-12-31T00:00:00Z").unwrap()
+}
+
+fn five_rules() -> CompiledPolicySet {
+    let mut sources = SourceMap::new();
+    sources.add("five-rules.yaml", FIVE_RULES);
+    compile(&sources, now()).unwrap().set
+}
+
+/// Writes `count` records of which `percent` percent break a rule, as JSON Lines.
+fn export(dir: &std::path::Path, count: usize, percent: u64) -> InputSource {
+    let mut generator = generate::Generator::new(generate::SEED).with_violating(percent);
+    let path = dir.join(format!("{percent}-{count}.jsonl"));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for _ in 0..count {
+        writeln!(file, "{}", generator.record()).unwrap();
+    }
+    file.flush().unwrap();
+    InputSource::File(path)
+}
+
+/// Allocations of one run and the violations it found.
+fn run<'p>(
+    set: &'p CompiledPolicySet,
+    input: &InputSource,
+    jobs: usize,
+    reporter: &mut dyn Reporter<'p>,
+) -> (u64, u64) {
+    let region = Region::new(GLOBAL);
+    let summary = Checker::new(set, now(), jobs)
+        .run(std::slice::from_ref(input), reporter)
+        .unwrap();
+    let change = region.change();
+    (
+        (change.allocations + change.reallocations) as u64,
+        summary.violations,
+    )
+}
+
+/// Allocations per violation that the longer dense export adds over the shorter one.
+fn marginal(jobs: usize, mut reporter: impl FnMut() -> Box<dyn Reporter<'static>>) -> f64 {
+    let dir = scratch_dir(jobs);
+    let set: &'static CompiledPolicySet = Box::leak(Box::new(five_rules()));
+    let (short, long) = (export(&dir, 100_000, 61), export(&dir, 200_000, 61));
+    let (short_allocations, short_violations) = run(set, &short, jobs, &mut *reporter());
+    let (long_allocations, long_violations) = run(set, &long, jobs, &mut *reporter());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        long_violations > short_violations + 50_000,
+        "the exports are dense"
+    );
+    eprintln!(
+        "--jobs {jobs}: {short_allocations} allocations for {short_violations} \
+         violations, {long_allocations} for {long_violations}"
+    );
+    let extra = long_allocations.saturating_sub(short_allocations) as f64;
+    extra / (long_violations - short_violations) as f64
+}
+
+/// A folder of this process's own for the exports.
+fn scratch_dir(jobs: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ssm-guard-allocations-{}-{jobs}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One test, so that no other test allocates while it counts.
+#[test]
+fn jsonl_allocates_nothing_per_violation_in_steady_state() {
+    for jobs in [1, 2] {
+        let per_violation = marginal(jobs, || Box::new(JsonLinesReporter::new(std::io::sink())));
+        assert!(
+            per_violation < 0.01,
+            "--jobs {jobs}: {per_violation:.3} allocations per violation"
+        );
+    }
+    // The counter counts: a report that keeps every violation (the JSON document) allocates
+    // for each, as the runs above would show if check made allocations of its own.
+    let per_violation = marginal(1, || Box::new(JsonReporter::new(std::io::sink())));
+    assert!(per_violation >= 1.0, "{per_violation:.3}");
+}
