@@ -11,6 +11,7 @@ mod inputs;
 mod lambda;
 mod policies;
 mod rules;
+mod s3;
 mod schema;
 mod sweep;
 mod test;
