@@ -18,4 +18,6 @@ pub use client::SsmApi;
 pub use error::{ApiError, ApiErrorKind};
 pub use json::session_json;
 pub use reader::open_sessions;
-pub use s3::{DEFAULT_CONCURRENCY, ListedObject, S3Store, get_bytes, list_inputs, object_inputs};
+pub use s3::{
+    DEFAULT_CONCURRENCY, ListedObject, S3Store, get_bytes, list_inputs, object_inputs, put_object,
+};

@@ -402,3 +402,13 @@ pub async fn get_bytes(store: &S3Store, uri: &S3Uri) -> Result<Vec<u8>, ApiError
     })?;
     Ok(bytes.into_bytes().to_vec())
 }
+
+/// Writes `body` to `uri`, for callers that are not async.
+pub fn put_object(uri: &S3Uri, body: Vec<u8>, settings: &AwsSettings) -> Result<(), String> {
+    block_on(async {
+        let store = S3Store::from_settings(settings).await;
+        store.put(uri, body, "application/octet-stream").await
+    })
+    .map_err(|error| format!("cannot start the async runtime: {error}"))?
+    .map_err(|error| error.message)
+}
