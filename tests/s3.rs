@@ -454,3 +454,96 @@ mod shards {
         }
     }
 }
+
+/// The figures of `benches/README.md`: `check s3://` against moto relative to the same files
+/// read locally, and records per second of one shard invocation. Run with
+/// `cargo test --features lambda --test s3 figures -- --ignored --nocapture`.
+#[cfg(feature = "lambda")]
+#[test]
+#[ignore = "a measurement, not a test: prints figures"]
+fn figures() {
+    use std::time::Instant;
+    let moto = Moto::start();
+    let record = example("sessions.jsonl");
+    let body: Vec<u8> = record.repeat(40);
+    let objects = 100;
+    let files: Vec<(String, Vec<u8>)> = (0..objects)
+        .map(|n| (format!("{n:03}.jsonl.gz"), gzip(&body)))
+        .collect();
+    let borrowed: Vec<(&str, Vec<u8>)> =
+        files.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let dir = put_both(&moto, "bench", "p/", &borrowed);
+    let policies = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/five-rules.yaml");
+    let best = |args: &[&str]| {
+        (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                let output = ssm_guard(&moto, &dir, args);
+                assert!(output.status.code().unwrap() <= 1);
+                start.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let mut local = vec!["check", "-p", policies, "--now", NOW, "--format", "jsonl"];
+    let names: Vec<String> = files.iter().map(|(k, _)| format!("p/{k}")).collect();
+    local.extend(names.iter().map(String::as_str));
+    let local_s = best(&local);
+    let s3_s = best(&[
+        "check",
+        "-p",
+        policies,
+        "--now",
+        NOW,
+        "--format",
+        "jsonl",
+        "s3://bench/p/",
+    ]);
+    let records = json_of(&ssm_guard(
+        &moto,
+        &dir,
+        &[
+            "check",
+            "-p",
+            policies,
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "s3://bench/p/",
+        ],
+    ))["summary"]["records"]
+        .as_u64()
+        .unwrap();
+    let mb = (body.len() * objects) as f64 / 1e6;
+    println!("objects {objects}, records {records}, {mb:.1} MB of JSON");
+    println!(
+        "local: {local_s:.3} s ({:.0} records/s); s3://: {s3_s:.3} s ({:.0} records/s); ratio {:.2}",
+        records as f64 / local_s,
+        records as f64 / s3_s,
+        local_s / s3_s
+    );
+    let keys: Vec<Value> = files
+        .iter()
+        .map(|(k, _)| json!({"Key": format!("p/{k}")}))
+        .collect();
+    moto.python("client('s3').create_bucket(Bucket='bench-results')");
+    let event = serde_json::to_vec(&json!({"Items": keys, "BatchInput": {"Bucket": "bench", "Results": "s3://bench-results/r/", "Now": NOW}})).unwrap();
+    let endpoint = moto.endpoint();
+    let run = loopback::function::run_lambda(
+        loopback::function::Binary::Bootstrap,
+        &[
+            ("AWS_ENDPOINT_URL_S3", &endpoint),
+            ("AWS_REGION", "us-east-1"),
+            ("SSM_GUARD_POLICIES", policies),
+        ],
+        &[event],
+        loopback::ssm::SsmSetup::default(),
+    );
+    let answer = run.answer(0);
+    let seconds = run.durations[0].unwrap().as_secs_f64();
+    let shard_records = answer["records"].as_u64().unwrap();
+    println!(
+        "one shard invocation: {shard_records} records in {seconds:.3} s: {:.0} records/s",
+        shard_records as f64 / seconds
+    );
+}

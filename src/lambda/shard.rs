@@ -75,9 +75,8 @@ impl MapEvent {
     pub(super) fn of(bytes: &[u8]) -> Option<Self> {
         let value: Value = serde_json::from_slice(bytes).ok()?;
         let object = value.as_object()?;
-        if !(object.contains_key("Items") && object.contains_key("BatchInput"))
-            && !object.contains_key("Merge")
-        {
+        let batch = object.contains_key("Items") && object.contains_key("BatchInput");
+        if !batch && !object.contains_key("Merge") {
             return None;
         }
         // A malformed batch is still a batch: it fails below, saying what is wrong.
