@@ -2,7 +2,8 @@
 //! that started a session (CloudTrail's `StartSession`, or ECS Exec's `ExecuteCommand`) is
 //! judged on the API's record of the session, and in enforce mode a denied session is
 //! terminated; a scheduled invocation sweeps every active session. Every decision is logged as
-//! one JSON line.
+//! one JSON line. A Step Functions Distributed Map's batch of S3 objects, or its merge, is
+//! handed to `shard` instead.
 //!
 //! Everything expensive happens once, at cold start ([`run_from_env`]): the policies are read
 //! and compiled, and the SSM client is built, into one [`Handler`] that every event shares. It
