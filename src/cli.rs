@@ -9,8 +9,10 @@ mod hook;
 mod inputs;
 #[cfg(feature = "lambda")]
 mod lambda;
+mod merge;
 mod policies;
 mod rules;
+mod s3;
 mod schema;
 mod sweep;
 mod test;
@@ -43,6 +45,9 @@ enum Command {
     /// Preview a policy change: the records whose decision or broken rules differ between two
     /// policy sets (folders, files, `builtin`, or `REV:PATH` at a git revision).
     Diff(diff::Args),
+    /// Combine result objects of shards of one check (files, folders, `s3://` prefixes) into
+    /// the reports one `check` over all their inputs gives.
+    Merge(merge::Args),
     /// Decide one event from standard input: a Session, a CloudTrail StartSession or ECS Exec
     /// ExecuteCommand record, or an EventBridge event wrapping one.
     Hook(hook::Args),
@@ -86,6 +91,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Hook(args) => hook::run(args),
         #[cfg(feature = "lambda")]
         Command::Lambda(args) => lambda::run(args),

@@ -2,7 +2,8 @@
 //! that started a session (CloudTrail's `StartSession`, or ECS Exec's `ExecuteCommand`) is
 //! judged on the API's record of the session, and in enforce mode a denied session is
 //! terminated; a scheduled invocation sweeps every active session. Every decision is logged as
-//! one JSON line.
+//! one JSON line. A Step Functions Distributed Map's batch of S3 objects, or its merge, is
+//! handed to `shard` instead.
 //!
 //! Everything expensive happens once, at cold start ([`run_from_env`]): the policies are read
 //! and compiled, and the SSM client is built, into one [`Handler`] that every event shares. It
@@ -15,13 +16,13 @@ mod redact;
 mod schedule;
 mod security_hub;
 mod settings;
+mod shard;
 mod started;
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lambda_runtime::{LambdaEvent, Runtime, service_fn};
+use lambda_runtime::{Diagnostic, LambdaEvent, Runtime, service_fn};
 use serde_json::{Value, json};
 
 pub use security_hub::{SECURITY_HUB_ENV, SecurityHub};
@@ -29,7 +30,7 @@ pub use settings::{MAX_TERMINATIONS_ENV, MODE_ENV, POLICIES_ENV, Settings};
 pub use started::Termination;
 
 use crate::Timestamp;
-use crate::aws::{SessionApi, SsmApi};
+use crate::aws::{S3Store, SessionApi, SsmApi};
 use crate::hook::Gate;
 use crate::input::AwsSettings;
 use payload::{RawEvent, RawPayloadLayer};
@@ -175,10 +176,31 @@ async fn serve() -> Result<(), StartError> {
         handler = handler.with_security_hub(hub);
     }
     let handler = Arc::new(handler);
+    // The Distributed Map's batches and merge (`shard`) read and write S3.
+    let store = Arc::new(S3Store::from_settings(&AwsSettings::default()).await);
     let service = service_fn(move |event: LambdaEvent<RawEvent>| {
         let handler = Arc::clone(&handler);
+        let store = Arc::clone(&store);
         async move {
             let request_id = event.context.request_id.clone();
+            if let Some(map_event) = shard::MapEvent::of(event.payload.bytes()) {
+                let set = handler.gate().policies();
+                let answer = shard::handle(set, &store, map_event, Timestamp::now()).await;
+                let line = match &answer {
+                    Ok(counts) => {
+                        json!({"level": "info", "message": "ssm-guard shard", "answer": counts})
+                    }
+                    Err(error) => {
+                        json!({"level": "error", "message": "ssm-guard shard", "error": error.error_message})
+                    }
+                };
+                let mut line = line;
+                if let Some(map) = line.as_object_mut() {
+                    map.insert("request_id".to_owned(), json!(request_id));
+                }
+                log(&line);
+                return answer;
+            }
             let deadline = Instant::now() + time_budget(event.context.deadline);
             let (lines, answer) = handler
                 .handle_within(event.payload.bytes(), Timestamp::now(), Some(deadline))
@@ -189,7 +211,7 @@ async fn serve() -> Result<(), StartError> {
                 }
                 log(&line);
             }
-            Ok::<Value, Infallible>(answer)
+            Ok::<Value, Diagnostic>(answer)
         }
     });
     Runtime::new(service)

@@ -159,6 +159,7 @@ pub mod input;
 mod json_text;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+pub mod merge;
 mod message;
 pub mod model;
 pub mod operator;

@@ -149,16 +149,19 @@ impl ApiError {
 
 /// The kind and the message of an error the service answered with.
 fn service_error(operation: &str, code: &str, said: &str) -> (ApiErrorKind, String) {
+    // An operation of another service comes with its service's prefix (`s3:GetObject`).
+    let operation = operation.strip_prefix("ssm:").unwrap_or(operation);
+    let (service, operation) = operation.split_once(':').unwrap_or(("ssm", operation));
     let detail = if said.is_empty() {
         code.to_owned()
     } else {
         format!("{code}: {said}")
     };
     match code {
-        "AccessDeniedException" | "AccessDenied" => (
+        "AccessDeniedException" | "AccessDenied" | "AllAccessDisabled" => (
             ApiErrorKind::AccessDenied,
             format!(
-                "AWS denied ssm:{operation} ({detail}): allow the action `ssm:{operation}` to these credentials"
+                "AWS denied {service}:{operation} ({detail}): allow the action `{service}:{operation}` to these credentials"
             ),
         ),
         "UnrecognizedClientException"
@@ -176,11 +179,11 @@ fn service_error(operation: &str, code: &str, said: &str) -> (ApiErrorKind, Stri
         ),
         "ThrottlingException" | "Throttling" | "TooManyRequestsException" => (
             ApiErrorKind::Throttled,
-            format!("ssm:{operation} was still throttled after the retries ({detail})"),
+            format!("{service}:{operation} was still throttled after the retries ({detail})"),
         ),
         _ => (
             ApiErrorKind::Service,
-            format!("ssm:{operation} failed ({detail})"),
+            format!("{service}:{operation} failed ({detail})"),
         ),
     }
 }

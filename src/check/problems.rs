@@ -45,6 +45,8 @@ pub enum InputProblem {
     /// The input holds no JSON value: the trace of a command that failed before it wrote
     /// anything.
     Empty,
+    /// The problem as a result object wrote it, read back by `merge`.
+    Recorded(String),
 }
 
 impl fmt::Display for InputProblem {
@@ -69,6 +71,7 @@ impl fmt::Display for InputProblem {
             Self::Empty => f.write_str(
                 "the input is empty: it holds no JSON value (no bytes, or only whitespace)",
             ),
+            Self::Recorded(message) => f.write_str(message),
         }
     }
 }
@@ -140,7 +143,7 @@ pub struct UnknownKey {
 }
 
 impl InputWarning {
-    pub(super) fn unknown_keys(source: Arc<str>, counts: BTreeMap<String, u64>) -> Self {
+    pub(crate) fn unknown_keys(source: Arc<str>, counts: BTreeMap<String, u64>) -> Self {
         let mut unknown_keys: Vec<UnknownKey> = counts
             .into_iter()
             .map(|(key, records)| UnknownKey {

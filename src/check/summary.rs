@@ -56,7 +56,7 @@ pub struct RuleCount {
 }
 
 impl Summary {
-    pub(super) fn new(set: &CompiledPolicySet) -> Self {
+    pub(crate) fn new(set: &CompiledPolicySet) -> Self {
         let by_rule = set
             .rules()
             .iter()
@@ -75,7 +75,7 @@ impl Summary {
 
     /// Counts one evaluation of the set the summary was made for: `by_rule` is in the set's
     /// order, so a violation's rule index is its entry.
-    pub(super) fn count(&mut self, evaluation: &Evaluation<'_>) {
+    pub(crate) fn count(&mut self, evaluation: &Evaluation<'_>) {
         self.records += 1;
         self.evaluated += 1;
         match evaluation.decision {

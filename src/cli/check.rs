@@ -18,6 +18,7 @@ use ssm_guard::{CompiledPolicySet, Decision, SourceMap, Timestamp};
 use super::aws::AwsArgs;
 use super::exit;
 use super::policies::{PolicyArgs, parse_now, use_color};
+use super::s3::S3Args;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -50,8 +51,11 @@ pub struct Args {
     /// else `AWS_DEFAULT_REGION`, else us-east-1 with a warning).
     #[command(flatten)]
     aws: AwsArgs,
+    #[command(flatten)]
+    s3: S3Args,
     /// Files to check (JSON, JSON Lines, CloudTrail, gzip), `ssm:active` or `ssm:history?...`
-    /// (Session Manager's own listing); none or `-` reads standard input.
+    /// (Session Manager's own listing), `s3://BUCKET/PREFIX` (every object under it); none or
+    /// `-` reads standard input.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
 }
@@ -116,7 +120,7 @@ pub fn run(args: Args) -> u8 {
     let Ok((sources, compiled)) = args.policies.load(now, &mut stderr.lock(), stderr_color) else {
         return exit::USAGE;
     };
-    let inputs = match super::inputs::sources(&args.inputs, &args.aws) {
+    let inputs = match super::inputs::sources(&args.inputs, &args.aws, &args.s3) {
         Ok(inputs) => inputs,
         Err(error) => {
             let _ = writeln!(stderr.lock(), "error: {error}");

@@ -16,6 +16,7 @@ use ssm_guard::{Compiled, SourceMap, Timestamp};
 use super::aws::AwsArgs;
 use super::exit;
 use super::policies::{ErrorFormat, parse_now, print_diagnostics, use_color};
+use super::s3::S3Args;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -51,6 +52,8 @@ pub struct Args {
     synthesize: bool,
     #[command(flatten)]
     aws: AwsArgs,
+    #[command(flatten)]
+    s3: S3Args,
     /// Files to compare on (JSON, JSON Lines, CloudTrail, gzip), `ssm:active` or
     /// `ssm:history?...`; none or `-` reads standard input.
     #[arg(value_name = "INPUT")]
@@ -106,7 +109,7 @@ pub fn run(args: Args) -> u8 {
         return synthesize(&args, &old, &new);
     }
 
-    let inputs = match super::inputs::sources(&args.inputs, &args.aws) {
+    let inputs = match super::inputs::sources(&args.inputs, &args.aws, &args.s3) {
         Ok(inputs) => inputs,
         Err(error) => {
             let _ = writeln!(std::io::stderr(), "error: {error}");

@@ -5,26 +5,51 @@ use std::path::PathBuf;
 use std::io::Write;
 
 use ssm_guard::check::{InputError, RecordResult, Rendering, Reporter, Summary};
-use ssm_guard::input::{InputSource, SessionQuery};
+use ssm_guard::input::{InputSource, S3Uri, SessionQuery};
 
 use super::aws::AwsArgs;
+use super::s3::S3Args;
 
 /// The inputs named on the command line; none means standard input. `ssm:active` and
-/// `ssm:history?...` are Session Manager's listings, unless a file of that name exists; a query
-/// that cannot be read is an error of usage, before anything is read.
-pub fn sources(inputs: &[PathBuf], aws: &AwsArgs) -> Result<Vec<InputSource>, String> {
+/// `ssm:history?...` are Session Manager's listings, and `s3://bucket/prefix` the objects under
+/// a prefix (listed here, one input each), unless a file of that name exists; a query that
+/// cannot be read is an error of usage, before anything is read.
+pub fn sources(inputs: &[PathBuf], aws: &AwsArgs, s3: &S3Args) -> Result<Vec<InputSource>, String> {
     if inputs.is_empty() {
         return Ok(vec![InputSource::Stdin]);
     }
-    inputs
-        .iter()
-        .map(|path| match path.to_str() {
+    let mut sources = Vec::new();
+    for path in inputs {
+        match path.to_str() {
             Some(text) if SessionQuery::is_query(text) && !path.exists() => {
-                session_query(text, aws)
+                sources.push(session_query(text, aws)?);
             }
-            _ => Ok(InputSource::from_arg(path.clone())),
-        })
-        .collect()
+            Some(text) if S3Uri::is_uri(text) && !path.exists() => {
+                sources.extend(s3_objects(text, aws, s3)?);
+            }
+            _ => sources.push(InputSource::from_arg(path.clone())),
+        }
+    }
+    Ok(sources)
+}
+
+#[cfg(feature = "aws")]
+fn s3_objects(text: &str, aws: &AwsArgs, s3: &S3Args) -> Result<Vec<InputSource>, String> {
+    let uri = S3Uri::parse(text)?;
+    Ok(ssm_guard::aws::list_inputs(
+        &uri,
+        &aws.settings(),
+        &s3.dates(),
+        ssm_guard::aws::DEFAULT_CONCURRENCY,
+    ))
+}
+
+#[cfg(not(feature = "aws"))]
+fn s3_objects(text: &str, _aws: &AwsArgs, _s3: &S3Args) -> Result<Vec<InputSource>, String> {
+    S3Uri::parse(text)?;
+    Err(format!(
+        "`{text}` reads objects from S3, and this ssm-guard was built without the AWS SDK: build it with `--features aws`"
+    ))
 }
 
 #[cfg(feature = "aws")]

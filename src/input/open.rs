@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
+use super::s3::S3Object;
 use super::ssm::SessionQuery;
 
 /// Large enough that nearly every JSON Lines record fits in one buffer fill, which lets the
@@ -32,6 +33,8 @@ pub enum InputSource {
     },
     /// `ssm:active`, `ssm:history?...`: the sessions `DescribeSessions` lists.
     Sessions(SessionQuery),
+    /// One object of an `s3://bucket/prefix` listing, read as a file would be, gzip included.
+    S3(S3Object),
 }
 
 impl InputSource {
@@ -61,6 +64,7 @@ impl fmt::Display for InputSource {
             Self::File(path) => write!(f, "{}", path.display()),
             Self::Memory { name, .. } => f.write_str(name),
             Self::Sessions(query) => write!(f, "{query}"),
+            Self::S3(object) => write!(f, "{object}"),
         }
     }
 }
@@ -82,6 +86,7 @@ pub fn open_input(source: &InputSource) -> io::Result<Box<dyn BufRead + Send>> {
         InputSource::Memory { bytes, .. } => {
             (Box::new(Cursor::new(Arc::clone(bytes))), FIRST_BLOCK)
         }
+        InputSource::S3(object) => (object.open()?, FIRST_BLOCK),
     };
     let (head, raw) = peek(raw, first)?;
     let is_gzip = head.starts_with(GZIP_MAGIC);

@@ -140,6 +140,9 @@ pub enum UnreadableOperand {
     /// The field it is compared with is absent.
     #[error("{field} is absent")]
     AbsentOperand { field: Field },
+    /// The reason as a result object wrote it, read back by `merge`.
+    #[error("{0}")]
+    Recorded(String),
 }
 
 /// Outputs write the reason as the sentence it displays as.

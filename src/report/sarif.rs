@@ -258,15 +258,21 @@ fn security_severity(severity: Severity) -> &'static str {
 }
 
 /// The `uri` of an input: a relative path stays relative (code scanning resolves it against
-/// the repository), an absolute one becomes a `file:` URI; standard input has none. Characters
+/// the repository), an absolute one becomes a `file:` URI, an S3 object keeps its `s3:` URI;
+/// standard input has none. Characters
 /// that a URI reference cannot hold are percent-encoded.
 pub(crate) fn artifact_uri(source: &str) -> Option<String> {
     if source == "<stdin>" || source.is_empty() {
         return None;
     }
-    let path = source.replace('\\', "/");
+    // An S3 object (`s3://bucket/key`) is already an absolute URI: its key is encoded after it.
+    let (scheme, path) = match source.strip_prefix("s3://") {
+        Some(key) => ("s3://", key.to_owned()),
+        None => ("", source.replace('\\', "/")),
+    };
     let mut uri = String::with_capacity(path.len() + 8);
-    if path.starts_with('/') {
+    uri.push_str(scheme);
+    if scheme.is_empty() && path.starts_with('/') {
         uri.push_str("file://");
     }
     for byte in path.bytes() {
@@ -406,6 +412,10 @@ mod tests {
         assert_eq!(
             artifact_uri("c:x/é.json").as_deref(),
             Some("c%3Ax/%C3%A9.json")
+        );
+        assert_eq!(
+            artifact_uri("s3://trail/AWSLogs/1 2.json.gz").as_deref(),
+            Some("s3://trail/AWSLogs/1%202.json.gz")
         );
         assert_eq!(artifact_uri("<stdin>"), None);
     }
