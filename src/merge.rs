@@ -273,7 +273,7 @@ impl<'p> Rules<'p> {
                     message: violation.message.clone(),
                     field,
                     actual: violation.actual.clone(),
-                    expected: violation.expected.clone(),
+                    expected: std::borrow::Cow::Owned(violation.expected.clone()),
                     unreadable: violation
                         .unreadable
                         .clone()

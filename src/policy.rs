@@ -372,7 +372,9 @@ pub struct Violation<'p> {
     pub field: Field,
     /// The field's value in the record, `null` where absent.
     pub actual: serde_json::Value,
-    pub expected: &'p str,
+    /// What the failing check expected; borrowed from the compiled set, except where a
+    /// violation was read back from a recorded result.
+    pub expected: std::borrow::Cow<'p, str>,
     /// Why the failing check could not read a value it needed, when that is why it failed.
     /// The default message says so too; a rule's own message may not.
     pub unreadable: Option<UnreadableOperand>,

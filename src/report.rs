@@ -139,7 +139,7 @@ impl<'a> ViolationView<'a> {
         Self {
             action: violation.rule.action(),
             actual: &violation.actual,
-            expected: violation.expected,
+            expected: &violation.expected,
             field: violation.field.name(),
             message: &violation.message,
             policy: violation.policy.id(),
@@ -182,7 +182,7 @@ impl ViolationRecord {
             severity: violation.rule.severity(),
             field: violation.field,
             actual: violation.actual.clone(),
-            expected: violation.expected.to_owned(),
+            expected: violation.expected.to_string(),
             message: violation.message.clone(),
             unreadable: violation.unreadable.clone(),
             waived_by: violation.waived_by.map(|e| e.id().to_owned()),

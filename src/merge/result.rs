@@ -179,7 +179,7 @@ impl<'p, W: Write> Reporter<'p> for ResultWriter<W> {
                     field: violation.field.name().to_owned(),
                     message: violation.message.clone(),
                     actual: violation.actual.clone(),
-                    expected: violation.expected.clone(),
+                    expected: violation.expected.to_string(),
                     unreadable: violation.unreadable.as_ref().map(ToString::to_string),
                     waived_by: violation
                         .waived_by

@@ -58,7 +58,7 @@ impl<'p> Breach<'p> {
             message: String::new(),
             field: self.failure.field,
             actual: serde_json::Value::Null,
-            expected: self.failure.expected,
+            expected: std::borrow::Cow::Borrowed(self.failure.expected),
             unreadable: self.failure.reason,
             waived_by: self.waived_by,
         }

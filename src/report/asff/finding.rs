@@ -434,7 +434,7 @@ fn product_fields(
     put("ssm-guard/Action", violation.rule.action().name());
     put("ssm-guard/Decision", result.evaluation.decision.name());
     put("ssm-guard/Field", violation.field.name());
-    put("ssm-guard/Expected", violation.expected);
+    put("ssm-guard/Expected", &violation.expected);
     put("ssm-guard/Actual", &violation.actual.to_string());
     put(
         "ssm-guard/SessionId",
