@@ -1,6 +1,8 @@
 //! The options of `s3://bucket/prefix` inputs: the days of CloudTrail's key layout to read.
 
-use ssm_guard::input::{KeyDates, since_start_of, until_end_of};
+#[cfg(feature = "aws")]
+use ssm_guard::input::KeyDates;
+use ssm_guard::input::{since_start_of, until_end_of};
 use ssm_guard::model::Timestamp;
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -17,7 +19,8 @@ pub struct S3Args {
 }
 
 impl S3Args {
-    /// The dates given.
+    /// The dates given (read only where the build can list S3).
+    #[cfg(feature = "aws")]
     pub fn dates(&self) -> KeyDates {
         KeyDates {
             since: self.since,
