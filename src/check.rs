@@ -281,8 +281,6 @@ impl<'p> Checker<'p> {
                 let done_tx = done_tx.clone();
                 let free_tx = free_tx.clone();
                 scope.spawn(move || {
-                    // Lists of violations this thread has been given back and not yet used.
-                    let mut spares = Vec::new();
                     loop {
                         let work = match work_rx.lock() {
                             Ok(receiver) => receiver.recv(),
@@ -296,7 +294,6 @@ impl<'p> Checker<'p> {
                                     .and_then(|spares| spares.try_recv().ok())
                                     .unwrap_or_default();
                                 finished.rendered.clear();
-                                finished.rendered.borrow_spares(&mut spares);
                                 for item in &batch.items {
                                     let outcome = self.evaluate_item(
                                         &batch,
@@ -306,7 +303,6 @@ impl<'p> Checker<'p> {
                                     );
                                     finished.outcomes.push(outcome);
                                 }
-                                finished.rendered.return_spares(&mut spares);
                                 // A full return queue means enough spares: drop this one.
                                 let _ = free_tx.try_send(batch);
                                 (sequence, finished)
@@ -415,12 +411,8 @@ impl<'p> Checker<'p> {
             let place = (&*render.source, line);
             out.render(rendering, place, session, self.now, decision)
         });
-        let evaluation = Evaluation {
-            decision,
-            violations: out.violations(session, self.now, render.rendering.is_some()),
-        };
-        let clean = evaluation.violations.is_empty()
-            && baseline.as_ref().is_none_or(|b| b.violations.is_empty());
+        let violations = out.queue_violations(session, self.now, render.rendering.is_some());
+        let clean = violations == 0 && baseline.as_ref().is_none_or(|b| b.violations.is_empty());
         // The record's identity, for the reporters that name it: a rendered record named
         // itself already, and a clean one is named only when every record is.
         let identify = render.rendering.is_none() && (self.identify_all || !clean);
@@ -433,7 +425,8 @@ impl<'p> Checker<'p> {
             target: text(Field::Target),
             owner: text(Field::Owner),
             start,
-            evaluation,
+            decision,
+            violations,
             baseline,
             unknown_keys,
             rendered,

@@ -1,9 +1,8 @@
 //! What `check --format jsonl` asks of the allocator per violation: nothing, once its buffers
 //! have grown. A counting global allocator (this test binary's own) counts every allocation
 //! of two runs over violation-dense exports, one twice as long as the other: both pay the
-//! same setup and grow the same buffers (with two jobs, lists for the violations of every
-//! batch in flight), so what the longer run adds, per extra violation, is what a violation
-//! costs in steady state.
+//! same setup and grow the same buffers, so what the longer run adds, per extra violation,
+//! is what a violation costs in steady state.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 

@@ -1,7 +1,7 @@
 //! Putting results back in input order: record numbers given out, counts kept, and each
 //! result handed to the reporter.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::ops::Range;
 use std::sync::Arc;
@@ -21,16 +21,14 @@ pub(super) struct Finished<'p> {
 
 /// What the evaluating thread works with and renders into: output rendered where records were
 /// evaluated (the text, and the offsets in it where record numbers go), the buffers it renders
-/// with, and lists of violations the writer has counted, back to be filled again. Every
-/// buffer is reused, so that a violation costs no allocation once they have grown.
+/// with, and the batch's violations, in record order, for the writer to hand out record by
+/// record. Every buffer is reused, so that a violation costs no allocation once they have
+/// grown.
 #[derive(Debug, Default)]
 pub(super) struct Rendered<'p> {
     scratch: jsonl::Scratch<'p>,
-    spare_lists: Vec<Vec<Violation<'p>>>,
+    violations: VecDeque<Violation<'p>>,
 }
-
-/// How many emptied lists of violations are kept for reuse: a batch's worth.
-const SPARE_LISTS: usize = 1024;
 
 fn text_of<'s>(session: &'s Session<'_>, field: Field) -> Option<&'s str> {
     match session.text(field) {
@@ -50,6 +48,7 @@ impl<'p> Rendered<'p> {
     pub(super) fn clear(&mut self) {
         self.scratch.text.clear();
         self.scratch.splices.clear();
+        self.violations.clear();
     }
 
     /// Where evaluation puts the rules a record breaks, emptied.
@@ -58,53 +57,30 @@ impl<'p> Rendered<'p> {
         &mut self.scratch.breaches
     }
 
-    /// An empty list for a record's violations, reused where one came back.
-    fn spare_list(&mut self) -> Vec<Violation<'p>> {
-        // Room for a few, so that a record breaking several rules does not grow it.
-        self.spare_lists
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(4))
-    }
-
-    /// Adds an evaluating thread's own spare lists to these, for its next batch.
-    pub(super) fn borrow_spares(&mut self, pool: &mut Vec<Vec<Violation<'p>>>) {
-        self.spare_lists.append(pool);
-    }
-
-    /// Keeps the spare lists a batch did not use with its evaluating thread: batches differ
-    /// in how many records break rules, and lists left with one batch would not help the next.
-    pub(super) fn return_spares(&mut self, pool: &mut Vec<Vec<Violation<'p>>>) {
-        pool.append(&mut self.spare_lists);
-        pool.truncate(SPARE_LISTS);
-    }
-
-    /// Takes back a list the writer is done with.
-    fn give_back(&mut self, mut list: Vec<Violation<'p>>) {
-        if list.capacity() > 0 && self.spare_lists.len() < SPARE_LISTS {
-            list.clear();
-            self.spare_lists.push(list);
-        }
-    }
-
-    /// The record's violations from the breaches evaluation found: with their words where
-    /// the reporter did not render them here, without where it did.
-    pub(super) fn violations(
+    /// Queues the record's violations from the breaches evaluation found: with their words
+    /// where the reporter did not render them here, without where it did. Returns how many.
+    pub(super) fn queue_violations(
         &mut self,
         session: &Session<'_>,
         now: Timestamp,
         rendered: bool,
-    ) -> Vec<Violation<'p>> {
-        if self.scratch.breaches.is_empty() {
-            return Vec::new();
-        }
-        let mut list = self.spare_list();
+    ) -> usize {
         let breaches = self.scratch.breaches.drain(..);
+        let count = breaches.len();
         if rendered {
-            list.extend(breaches.map(Breach::counted));
+            self.violations.extend(breaches.map(Breach::counted));
         } else {
-            list.extend(breaches.map(|breach| breach.violation(session, now)));
+            self.violations
+                .extend(breaches.map(|breach| breach.violation(session, now)));
         }
-        list
+        count
+    }
+
+    /// Moves the next record's `count` violations into `into`, emptied first.
+    fn take_violations(&mut self, count: usize, into: &mut Vec<Violation<'p>>) {
+        into.clear();
+        let count = count.min(self.violations.len());
+        into.extend(self.violations.drain(..count));
     }
 
     /// Renders one record's output from the breaches evaluation found; `None` when it has
@@ -185,7 +161,9 @@ pub(super) struct Evaluated<'p> {
     pub(super) target: Option<String>,
     pub(super) owner: Option<String>,
     pub(super) start: Option<Timestamp>,
-    pub(super) evaluation: Evaluation<'p>,
+    pub(super) decision: Decision,
+    /// How many violations it has, queued in its batch's [`Rendered`].
+    pub(super) violations: usize,
     pub(super) baseline: Option<Evaluation<'p>>,
     /// Keys of the record that are not members of `Session` (nearly always none).
     pub(super) unknown_keys: Vec<String>,
@@ -290,7 +268,6 @@ impl<'p> Emitter<'p> {
         reporter: &mut dyn Reporter<'p>,
         summary: &mut Summary,
     ) -> io::Result<()> {
-        summary.count(&evaluated.evaluation);
         for key in evaluated.unknown_keys {
             *self.unknown_keys.entry(key).or_default() += 1;
         }
@@ -301,9 +278,10 @@ impl<'p> Emitter<'p> {
         result.target = evaluated.target;
         result.owner = evaluated.owner;
         result.start = evaluated.start;
-        // The list the last record's violations came in goes back to be filled again.
-        let done = std::mem::replace(&mut result.evaluation, evaluated.evaluation);
-        rendered.give_back(done.violations);
+        // The result's list of violations is refilled, not replaced: no allocation a record.
+        result.evaluation.decision = evaluated.decision;
+        rendered.take_violations(evaluated.violations, &mut result.evaluation.violations);
+        summary.count(&result.evaluation);
         result.baseline = evaluated.baseline;
         match &evaluated.rendered {
             Some(range) => {
