@@ -1,7 +1,8 @@
 //! `s3://` inputs, the Distributed Map shard handler and `merge`, against moto's S3 on
 //! 127.0.0.1: what `check s3://...` gives equals `check` on the same files, CloudTrail's layout is
 //! pruned by `--since`/`--until` without reading, a missing bucket and a corrupt object are input
-//! errors, and shards merged equal one check.
+//! errors, a prefix of more than one listing page is read whole and in order, and shards merged
+//! equal one check.
 
 #![cfg(feature = "aws")]
 #![allow(
@@ -290,6 +291,42 @@ fn a_missing_bucket_and_a_corrupt_object_are_input_errors_and_the_rest_is_read()
         .collect();
     assert!(read.contains(&"s3://exports/x/1.json") && read.contains(&"s3://exports/x/3.json"));
     assert_eq!(report["summary"]["inputs"], 4);
+}
+
+#[test]
+fn a_prefix_of_more_objects_than_one_listing_page_is_read_whole_in_key_order() {
+    let moto = Moto::start();
+    // ListObjectsV2 gives at most 1,000 keys a page: 1,205 objects take two pages, and a
+    // folder marker and keys outside the prefix are in the same bucket.
+    let objects = 1_205;
+    moto.python(&format!(
+        "s3 = client('s3')\n\
+         s3.create_bucket(Bucket='many')\n\
+         s3.put_object(Bucket='many', Key='p/', Body=b'')\n\
+         s3.put_object(Bucket='many', Key='q/outside.json', Body=b'not json')\n\
+         for n in range({objects}):\n    \
+             body = json.dumps({{'SessionId': 'user-%05d' % n, 'Target': 'i-0123456789abcdef0', 'Status': 'Terminated', 'StartDate': 1773150011.204, 'Owner': 'arn:aws:iam::111122223333:user/u'}})\n    \
+             s3.put_object(Bucket='many', Key='p/%05d.json' % n, Body=body.encode())\n"
+    ));
+    let dir = scratch_dir("s3-many");
+    let output = ssm_guard(
+        &moto,
+        &dir,
+        &["check", "--now", NOW, "--format", "json", "s3://many/p/"],
+    );
+    let report = json_of(&output);
+    assert_eq!(report["errors"], json!([]), "{report}");
+    assert_eq!(report["summary"]["inputs"], objects);
+    let sources: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..objects)
+        .map(|n| format!("s3://many/p/{n:05}.json"))
+        .collect();
+    assert_eq!(sources, expected);
 }
 
 #[cfg(feature = "lambda")]
