@@ -533,14 +533,12 @@ fn figures() {
         .collect();
     let total: f64 = weights.iter().sum();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut next = 0;
+    let (mut next, mut sum) = (0, 0.0);
     for (n, weight) in weights.iter().enumerate() {
-        let take = ((weight / total) * lines.len() as f64).ceil() as usize;
-        let end = if n + 1 == objects {
-            lines.len()
-        } else {
-            (next + take.max(1)).min(lines.len())
-        };
+        sum += weight;
+        // Every object holds at least one record, and the last ends with the last record.
+        let end = ((sum / total) * lines.len() as f64).round() as usize;
+        let end = end.max(next + 1).min(lines.len() - (objects - n - 1));
         let body: Vec<u8> = lines[next..end].concat();
         next = end;
         files.push((format!("{n:03}.jsonl.gz"), gzip(&body)));
@@ -566,7 +564,11 @@ fn figures() {
     let timed = |args: &[&str]| {
         let start = Instant::now();
         let output = ssm_guard(&moto, &dir, args);
-        assert!(output.status.code().unwrap() <= 1, "{output:?}");
+        assert!(
+            output.status.code().unwrap() <= 1,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         start.elapsed().as_secs_f64()
     };
     let mut local = vec!["check", "-p", policies, "--now", NOW, "--format", "jsonl"];
