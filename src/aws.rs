@@ -10,6 +10,7 @@ mod error;
 mod json;
 mod reader;
 mod s3;
+mod s3_prefix;
 
 pub use api::{
     DescribeOutcome, Listing, PAGE_SIZE, Page, SessionApi, describe_started_session, list_sessions,
@@ -21,3 +22,4 @@ pub use reader::open_sessions;
 pub use s3::{
     DEFAULT_CONCURRENCY, ListedObject, S3Store, get_bytes, list_inputs, object_inputs, put_object,
 };
+pub use s3_prefix::{PrefixInputs, prefix_inputs};

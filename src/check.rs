@@ -1,6 +1,7 @@
 //! Checking exports: every record of every input read as a stream, evaluated on worker
 //! threads, and handed to a reporter in input order.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -154,16 +155,18 @@ impl<'p> Checker<'p> {
     }
 
     /// Lints every input in order; returns the run's summary after the reporter's `finish`.
+    /// Inputs may be made as they are read (an `s3://` prefix is listed page by page), so that
+    /// millions of them need not be held at once.
     pub fn run(
         &self,
-        inputs: &[InputSource],
+        inputs: impl IntoIterator<Item = impl Borrow<InputSource>>,
         reporter: &mut dyn Reporter<'p>,
     ) -> io::Result<Summary> {
         let mut summary = Summary::new(self.set);
         let rendering = reporter.rendering();
         for input in inputs {
             summary.inputs += 1;
-            self.check_input(input, rendering, reporter, &mut summary)?;
+            self.check_input(input.borrow(), rendering, reporter, &mut summary)?;
         }
         reporter.finish(&summary)?;
         Ok(summary)

@@ -1,7 +1,8 @@
 //! `s3://` inputs, the Distributed Map shard handler and `merge`, against moto's S3 on
 //! 127.0.0.1: what `check s3://...` gives equals `check` on the same files, CloudTrail's layout is
 //! pruned by `--since`/`--until` without reading, a missing bucket and a corrupt object are input
-//! errors, and shards merged equal one check.
+//! errors, a prefix of more than one listing page is read whole and in order, and shards merged
+//! equal one check.
 
 #![cfg(feature = "aws")]
 #![allow(
@@ -292,6 +293,42 @@ fn a_missing_bucket_and_a_corrupt_object_are_input_errors_and_the_rest_is_read()
     assert_eq!(report["summary"]["inputs"], 4);
 }
 
+#[test]
+fn a_prefix_of_more_objects_than_one_listing_page_is_read_whole_in_key_order() {
+    let moto = Moto::start();
+    // ListObjectsV2 gives at most 1,000 keys a page: 1,205 objects take two pages, and a
+    // folder marker and keys outside the prefix are in the same bucket.
+    let objects = 1_205;
+    moto.python(&format!(
+        "s3 = client('s3')\n\
+         s3.create_bucket(Bucket='many')\n\
+         s3.put_object(Bucket='many', Key='p/', Body=b'')\n\
+         s3.put_object(Bucket='many', Key='q/outside.json', Body=b'not json')\n\
+         for n in range({objects}):\n    \
+             body = json.dumps({{'SessionId': 'user-%05d' % n, 'Target': 'i-0123456789abcdef0', 'Status': 'Terminated', 'StartDate': 1773150011.204, 'Owner': 'arn:aws:iam::111122223333:user/u'}})\n    \
+             s3.put_object(Bucket='many', Key='p/%05d.json' % n, Body=body.encode())\n"
+    ));
+    let dir = scratch_dir("s3-many");
+    let output = ssm_guard(
+        &moto,
+        &dir,
+        &["check", "--now", NOW, "--format", "json", "s3://many/p/"],
+    );
+    let report = json_of(&output);
+    assert_eq!(report["errors"], json!([]), "{report}");
+    assert_eq!(report["summary"]["inputs"], objects);
+    let sources: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..objects)
+        .map(|n| format!("s3://many/p/{n:05}.json"))
+        .collect();
+    assert_eq!(sources, expected);
+}
+
 #[cfg(feature = "lambda")]
 mod shards {
     use super::*;
@@ -456,39 +493,88 @@ mod shards {
 }
 
 /// The figures of `benches/README.md`: `check s3://` against moto relative to the same files
-/// read locally, and records per second of one shard invocation. Run with
-/// `cargo test --features lambda --test s3 figures -- --ignored --nocapture`.
+/// read locally and to downloading the same objects with boto3 alone, and records per second
+/// of one shard invocation. Run in release, on records from `examples/generate.rs`:
+///
+/// ```sh
+/// cargo run --release --example generate -- 600000 > /tmp/sessions.jsonl
+/// SSM_GUARD_FIGURES_JSONL=/tmp/sessions.jsonl \
+///   cargo test --release --features lambda --test s3 figures -- --ignored --nocapture
+/// ```
+///
+/// The records are cut into 300 gzip objects of CloudTrail-like sizes (from a few KB to a few
+/// MB); the three ways of reading them take turns for five rounds, so that load on a shared
+/// machine falls on them alike, and medians are printed.
 #[cfg(feature = "lambda")]
 #[test]
 #[ignore = "a measurement, not a test: prints figures"]
 fn figures() {
     use std::time::Instant;
     let moto = Moto::start();
-    let record = example("sessions.jsonl");
-    let body: Vec<u8> = record.repeat(40);
-    let objects = 100;
-    let files: Vec<(String, Vec<u8>)> = (0..objects)
-        .map(|n| (format!("{n:03}.jsonl.gz"), gzip(&body)))
+    let records = match std::env::var_os("SSM_GUARD_FIGURES_JSONL") {
+        Some(path) => std::fs::read(path).unwrap(),
+        None => example("sessions.jsonl").repeat(4_000),
+    };
+    let lines: Vec<&[u8]> = records
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|line| line.len() > 1)
         .collect();
-    let borrowed: Vec<(&str, Vec<u8>)> =
-        files.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    let dir = put_both(&moto, "bench", "p/", &borrowed);
+    // Object sizes spread over two orders of magnitude (a deterministic log-uniform draw), as a
+    // trail's five-minute files are small at night and large at peak.
+    let objects = 300;
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let weights: Vec<f64> = (0..objects)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (100f64).powf((seed % 10_000) as f64 / 10_000.0)
+        })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let (mut next, mut sum) = (0, 0.0);
+    for (n, weight) in weights.iter().enumerate() {
+        sum += weight;
+        // Every object holds at least one record, and the last ends with the last record.
+        let end = ((sum / total) * lines.len() as f64).round() as usize;
+        let end = end.max(next + 1).min(lines.len() - (objects - n - 1));
+        let body: Vec<u8> = lines[next..end].concat();
+        next = end;
+        files.push((format!("{n:03}.jsonl.gz"), gzip(&body)));
+    }
+    let gz: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
+    let (smallest, largest) = files.iter().fold((usize::MAX, 0), |(lo, hi), (_, b)| {
+        (lo.min(b.len()), hi.max(b.len()))
+    });
+    let dir = scratch_dir("s3-figures");
+    for (name, bytes) in &files {
+        std::fs::create_dir_all(dir.join("p")).unwrap();
+        std::fs::write(dir.join("p").join(name), bytes).unwrap();
+    }
+    moto.python(&format!(
+        "import os\nfrom concurrent.futures import ThreadPoolExecutor\n\
+         s3 = client('s3')\ns3.create_bucket(Bucket='bench')\n\
+         d = {dir:?}\n\
+         def put(name):\n    s3.put_object(Bucket='bench', Key='p/' + name, Body=open(os.path.join(d, name), 'rb').read())\n\
+         list(ThreadPoolExecutor(8).map(put, sorted(os.listdir(d))))\n",
+        dir = dir.join("p").display().to_string(),
+    ));
     let policies = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/five-rules.yaml");
-    let best = |args: &[&str]| {
-        (0..3)
-            .map(|_| {
-                let start = Instant::now();
-                let output = ssm_guard(&moto, &dir, args);
-                assert!(output.status.code().unwrap() <= 1);
-                start.elapsed().as_secs_f64()
-            })
-            .fold(f64::MAX, f64::min)
+    let timed = |args: &[&str]| {
+        let start = Instant::now();
+        let output = ssm_guard(&moto, &dir, args);
+        assert!(
+            output.status.code().unwrap() <= 1,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        start.elapsed().as_secs_f64()
     };
     let mut local = vec!["check", "-p", policies, "--now", NOW, "--format", "jsonl"];
     let names: Vec<String> = files.iter().map(|(k, _)| format!("p/{k}")).collect();
     local.extend(names.iter().map(String::as_str));
-    let local_s = best(&local);
-    let s3_s = best(&[
+    let from_s3 = [
         "check",
         "-p",
         policies,
@@ -497,38 +583,59 @@ fn figures() {
         "--format",
         "jsonl",
         "s3://bench/p/",
-    ]);
-    let records = json_of(&ssm_guard(
-        &moto,
-        &dir,
-        &[
-            "check",
-            "-p",
-            policies,
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "s3://bench/p/",
-        ],
-    ))["summary"]["records"]
+    ];
+    // boto3 lists the prefix and downloads every body, 16 at once like `check`, and does
+    // nothing with them: how fast moto's Python server hands the objects out.
+    let download = "import time\nfrom concurrent.futures import ThreadPoolExecutor\n\
+        s3 = client('s3')\nstart = time.perf_counter()\n\
+        keys = [o['Key'] for p in s3.get_paginator('list_objects_v2').paginate(Bucket='bench', Prefix='p/') for o in p['Contents']]\n\
+        sizes = list(ThreadPoolExecutor(16).map(lambda k: len(s3.get_object(Bucket='bench', Key=k)['Body'].read()), keys))\n\
+        print(time.perf_counter() - start)\n";
+    let (mut local_s, mut s3_s, mut boto_s) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        local_s.push(timed(&local));
+        s3_s.push(timed(&from_s3));
+        boto_s.push(moto.python(download).trim().parse::<f64>().unwrap());
+    }
+    let median = |times: &mut Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    };
+    let (local_s, s3_s, boto_s) = (median(&mut local_s), median(&mut s3_s), median(&mut boto_s));
+    let mut json_args = from_s3.to_vec();
+    json_args[6] = "json";
+    let count = json_of(&ssm_guard(&moto, &dir, &json_args))["summary"]["records"]
         .as_u64()
         .unwrap();
-    let mb = (body.len() * objects) as f64 / 1e6;
-    println!("objects {objects}, records {records}, {mb:.1} MB of JSON");
+    let mb = records.len() as f64 / 1e6;
     println!(
-        "local: {local_s:.3} s ({:.0} records/s); s3://: {s3_s:.3} s ({:.0} records/s); ratio {:.2}",
-        records as f64 / local_s,
-        records as f64 / s3_s,
+        "objects {objects}, records {count}, {mb:.1} MB of JSON Lines, {:.1} MB of gzip ({:.0} KB to {:.2} MB an object)",
+        gz as f64 / 1e6,
+        smallest as f64 / 1e3,
+        largest as f64 / 1e6
+    );
+    println!("medians of 5 interleaved rounds:");
+    println!(
+        "local files: {local_s:.3} s ({:.0} records/s, {:.0} MB/s of JSON)",
+        count as f64 / local_s,
+        mb / local_s
+    );
+    println!(
+        "s3://: {s3_s:.3} s ({:.0} records/s, {:.0} MB/s of JSON); local/s3 {:.2}",
+        count as f64 / s3_s,
+        mb / s3_s,
         local_s / s3_s
     );
-    let keys: Vec<Value> = files
-        .iter()
-        .map(|(k, _)| json!({"Key": format!("p/{k}")}))
-        .collect();
+    println!(
+        "boto3 list and download only, 16 at once: {boto_s:.3} s ({:.1} MB/s of gzip); s3:// / download {:.2}",
+        gz as f64 / 1e6 / boto_s,
+        s3_s / boto_s
+    );
+    let keys: Vec<Value> = names.iter().map(|k| json!({"Key": k})).collect();
     moto.python("client('s3').create_bucket(Bucket='bench-results')");
     let event = serde_json::to_vec(&json!({"Items": keys, "BatchInput": {"Bucket": "bench", "Results": "s3://bench-results/r/", "Now": NOW}})).unwrap();
     let endpoint = moto.endpoint();
+    // Three invocations of the same batch in one function: the first pays the cold start.
     let run = loopback::function::run_lambda(
         loopback::function::Binary::Bootstrap,
         &[
@@ -536,14 +643,17 @@ fn figures() {
             ("AWS_REGION", "us-east-1"),
             ("SSM_GUARD_POLICIES", policies),
         ],
-        &[event],
+        &[event.clone(), event.clone(), event],
         loopback::ssm::SsmSetup::default(),
     );
-    let answer = run.answer(0);
-    let seconds = run.durations[0].unwrap().as_secs_f64();
-    let shard_records = answer["records"].as_u64().unwrap();
-    println!(
-        "one shard invocation: {shard_records} records in {seconds:.3} s: {:.0} records/s",
-        shard_records as f64 / seconds
-    );
+    for n in 0..3 {
+        let answer = run.answer(n);
+        let seconds = run.durations[n].unwrap().as_secs_f64();
+        let shard_records = answer["records"].as_u64().unwrap();
+        println!(
+            "shard invocation {n}: {objects} objects, {shard_records} records in {seconds:.3} s: {:.0} records/s, {:.0} MB/s of JSON",
+            shard_records as f64 / seconds,
+            mb / seconds
+        );
+    }
 }

@@ -22,7 +22,7 @@ use crate::input::{AwsSettings, InputSource, KeyDates, OpenObject, S3Object, S3U
 /// flat (each holds at most [`CHUNKS_AHEAD`] chunks of its body).
 pub const DEFAULT_CONCURRENCY: usize = 16;
 /// Chunks of one body buffered ahead of its reader.
-const CHUNKS_AHEAD: usize = 16;
+pub(super) const CHUNKS_AHEAD: usize = 16;
 
 /// S3 through the SDK. Building it makes no call; a configuration that cannot work (no region)
 /// is kept and returned by every call.
@@ -97,34 +97,68 @@ impl S3Store {
     }
 
     /// Every object under `uri`'s prefix, in key order (`ListObjectsV2`, every page), keeping
-    /// those whose key `dates` admits. Folder markers (keys ending in `/`, of no bytes) are not
-    /// objects to read.
+    /// those whose key `dates` admits. Held whole: for result objects, which a merge reads
+    /// all of; inputs are listed page by page as they are read ([`super::prefix_inputs`]).
     pub async fn list(&self, uri: &S3Uri, dates: &KeyDates) -> Result<Vec<ListedObject>, ApiError> {
-        self.check()?;
-        let mut pages = self
+        let (pages_tx, mut pages_rx) = mpsc::channel(1);
+        // The receiver is moved in, so that an error drops it and ends the listing.
+        let collect = async move {
+            let mut objects = Vec::new();
+            while let Some(page) = pages_rx.recv().await {
+                objects.extend(page?);
+            }
+            Ok(objects)
+        };
+        tokio::join!(self.send_pages(uri, dates, pages_tx), collect).1
+    }
+
+    /// The pages of the listing of `uri`'s prefix, in key order, each cut to the objects
+    /// `dates` admits, sent to `pages` as `ListObjectsV2` gives them. A page that cannot be
+    /// listed is sent as the error, and ends the listing; so does a receiver that is gone.
+    /// Folder markers (keys ending in `/`, of no bytes) are not objects to read.
+    pub(super) async fn send_pages(
+        &self,
+        uri: &S3Uri,
+        dates: &KeyDates,
+        pages: mpsc::Sender<Result<Vec<ListedObject>, ApiError>>,
+    ) {
+        if let Err(error) = self.check() {
+            let _ = pages.send(Err(error)).await;
+            return;
+        }
+        let mut paginator = self
             .client
             .list_objects_v2()
             .bucket(&uri.bucket)
             .prefix(&uri.key)
             .into_paginator()
             .send();
-        let mut objects = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|error| ApiError::from_sdk("s3:ListObjectsV2", &self.region, &error))?;
-            for object in page.contents() {
-                let Some(key) = object.key() else { continue };
-                let size = object.size().unwrap_or(0).max(0).unsigned_abs();
-                if (key.ends_with('/') && size == 0) || !dates.admits(key) {
-                    continue;
+        while let Some(page) = paginator.next().await {
+            let page = match page {
+                Ok(page) => page,
+                Err(error) => {
+                    let error = ApiError::from_sdk("s3:ListObjectsV2", &self.region, &error);
+                    let _ = pages.send(Err(error)).await;
+                    return;
                 }
-                objects.push(ListedObject {
-                    key: key.to_owned(),
-                    size,
-                });
+            };
+            let objects = page
+                .contents()
+                .iter()
+                .filter_map(|object| {
+                    let key = object.key()?;
+                    let size = object.size().unwrap_or(0).max(0).unsigned_abs();
+                    let marker = key.ends_with('/') && size == 0;
+                    (!marker && dates.admits(key)).then(|| ListedObject {
+                        key: key.to_owned(),
+                        size,
+                    })
+                })
+                .collect();
+            if pages.send(Ok(objects)).await.is_err() {
+                return;
             }
         }
-        Ok(objects)
     }
 
     /// Writes `body` to `uri`.
@@ -149,7 +183,7 @@ impl S3Store {
 
     /// Sends the body of `uri`, chunk by chunk, to `chunks`; the first message is the error
     /// when the object cannot be fetched.
-    async fn stream(&self, uri: &S3Uri, chunks: mpsc::Sender<Result<Vec<u8>, String>>) {
+    pub(super) async fn stream(&self, uri: &S3Uri, chunks: mpsc::Sender<Result<Vec<u8>, String>>) {
         if let Err(error) = self.check() {
             let _ = chunks.send(Err(error.message)).await;
             return;
@@ -184,7 +218,7 @@ impl S3Store {
 }
 
 /// Runs `work` on a runtime of its own, on this thread: for callers that are not async.
-fn block_on<T>(work: impl Future<Output = T>) -> io::Result<T> {
+pub(super) fn block_on<T>(work: impl Future<Output = T>) -> io::Result<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -193,7 +227,8 @@ fn block_on<T>(work: impl Future<Output = T>) -> io::Result<T> {
 
 /// The inputs `uri` names: one per object under it that `dates` admits, in key order, read
 /// `concurrency` at a time ahead of the reader. A listing that fails is one input, named by
-/// `uri`, whose reading gives the error.
+/// `uri`, whose reading gives the error. The listing is held whole, which suits result objects
+/// (a merge holds them all anyway); [`super::prefix_inputs`] lists inputs as they are read.
 pub fn list_inputs(
     uri: &S3Uri,
     settings: &AwsSettings,
@@ -251,7 +286,7 @@ pub fn object_inputs(
         .collect()
 }
 
-type Chunks = mpsc::Receiver<Result<Vec<u8>, String>>;
+pub(super) type Chunks = mpsc::Receiver<Result<Vec<u8>, String>>;
 
 /// Fetches the objects of one listing in order, a bounded number at once, on a thread of its
 /// own, started when the first object is opened.
@@ -297,7 +332,7 @@ impl OpenObject for Fetcher {
             FetchState::Idle { .. } => return Err(io::Error::other("the S3 reader did not start")),
         };
         // Objects are opened in listing order; one passed over is dropped, which stops its fetch.
-        let mut chunks = loop {
+        let chunks = loop {
             match bodies.blocking_recv() {
                 Some((index, chunks)) if index == object.index => break chunks,
                 Some((index, _)) if index < object.index => continue,
@@ -309,17 +344,7 @@ impl OpenObject for Fetcher {
                 }
             }
         };
-        // The first message tells whether the object could be fetched at all: an error there
-        // is one of the whole object, before any record.
-        let first = match chunks.blocking_recv() {
-            Some(Ok(chunk)) => chunk,
-            Some(Err(message)) => return Err(io::Error::other(message)),
-            None => Vec::new(),
-        };
-        Ok(Box::new(Body {
-            current: io::Cursor::new(first),
-            chunks,
-        }))
+        body(chunks)
     }
 }
 
@@ -357,8 +382,22 @@ fn start_fetching(
     Ok(bodies_rx)
 }
 
-fn concurrency_u32(concurrency: usize) -> u32 {
+pub(super) fn concurrency_u32(concurrency: usize) -> u32 {
     u32::try_from(concurrency).unwrap_or(u32::MAX)
+}
+
+/// The body whose chunks `chunks` receives, as a reader. The first message tells whether the
+/// object could be fetched at all: an error there is one of the whole object, before any record.
+pub(super) fn body(mut chunks: Chunks) -> io::Result<Box<dyn Read + Send>> {
+    let first = match chunks.blocking_recv() {
+        Some(Ok(chunk)) => chunk,
+        Some(Err(message)) => return Err(io::Error::other(message)),
+        None => Vec::new(),
+    };
+    Ok(Box::new(Body {
+        current: io::Cursor::new(first),
+        chunks,
+    }))
 }
 
 /// One object's body as a stream of bytes.

@@ -200,11 +200,11 @@ pub fn run(args: Args) -> u8 {
         let bytes = Arc::new(AtomicU64::new(0));
         let checker = checker.count_bytes(bytes.clone());
         let mut progress = Progress::new(tee, std::io::stderr(), bytes, stdout_terminal);
-        let result = checker.run(&inputs, &mut progress);
+        let result = checker.run(inputs, &mut progress);
         tee = progress.into_inner();
         result
     } else {
-        checker.run(&inputs, &mut tee)
+        checker.run(inputs, &mut tee)
     };
     let mut failed = false;
     for (label, error) in tee.errors() {

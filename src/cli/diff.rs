@@ -131,9 +131,9 @@ pub fn run(args: Args) -> u8 {
         .with_baseline(&old.set);
     let result = if format == DiffFormat::Jsonl {
         // Every line of the output is a change: input errors go to standard error.
-        checker.run(&inputs, &mut super::inputs::ErrorsToStderr(&mut reporter))
+        checker.run(inputs, &mut super::inputs::ErrorsToStderr(&mut reporter))
     } else {
-        checker.run(&inputs, &mut reporter)
+        checker.run(inputs, &mut reporter)
     };
     match (result, reporter.summary()) {
         (Ok(_), Some(summary)) => exit_code(summary, args.fail_on),

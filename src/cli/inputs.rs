@@ -10,42 +10,56 @@ use ssm_guard::input::{InputSource, S3Uri, SessionQuery};
 use super::aws::AwsArgs;
 use super::s3::S3Args;
 
+/// The inputs named on the command line, in order, as they are to be read: an `s3://` prefix
+/// is listed page by page while its objects are read, so that a prefix of millions of objects
+/// is never held whole.
+pub type Sources = std::iter::Flatten<std::vec::IntoIter<Box<dyn Iterator<Item = InputSource>>>>;
+
 /// The inputs named on the command line; none means standard input. `ssm:active` and
 /// `ssm:history?...` are Session Manager's listings, and `s3://bucket/prefix` the objects under
-/// a prefix (listed here, one input each), unless a file of that name exists; a query that
-/// cannot be read is an error of usage, before anything is read.
-pub fn sources(inputs: &[PathBuf], aws: &AwsArgs, s3: &S3Args) -> Result<Vec<InputSource>, String> {
+/// a prefix (one input each, listed as they are read), unless a file of that name exists; a
+/// query that cannot be read is an error of usage, before anything is read.
+pub fn sources(inputs: &[PathBuf], aws: &AwsArgs, s3: &S3Args) -> Result<Sources, String> {
+    let one = |source| Box::new(std::iter::once(source)) as Box<dyn Iterator<Item = InputSource>>;
     if inputs.is_empty() {
-        return Ok(vec![InputSource::Stdin]);
+        return Ok(vec![one(InputSource::Stdin)].into_iter().flatten());
     }
     let mut sources = Vec::new();
     for path in inputs {
         match path.to_str() {
             Some(text) if SessionQuery::is_query(text) && !path.exists() => {
-                sources.push(session_query(text, aws)?);
+                sources.push(one(session_query(text, aws)?));
             }
             Some(text) if S3Uri::is_uri(text) && !path.exists() => {
-                sources.extend(s3_objects(text, aws, s3)?);
+                sources.push(s3_objects(text, aws, s3)?);
             }
-            _ => sources.push(InputSource::from_arg(path.clone())),
+            _ => sources.push(one(InputSource::from_arg(path.clone()))),
         }
     }
-    Ok(sources)
+    Ok(sources.into_iter().flatten())
 }
 
 #[cfg(feature = "aws")]
-fn s3_objects(text: &str, aws: &AwsArgs, s3: &S3Args) -> Result<Vec<InputSource>, String> {
+fn s3_objects(
+    text: &str,
+    aws: &AwsArgs,
+    s3: &S3Args,
+) -> Result<Box<dyn Iterator<Item = InputSource>>, String> {
     let uri = S3Uri::parse(text)?;
-    Ok(ssm_guard::aws::list_inputs(
+    Ok(Box::new(ssm_guard::aws::prefix_inputs(
         &uri,
         &aws.settings(),
         &s3.dates(),
         ssm_guard::aws::DEFAULT_CONCURRENCY,
-    ))
+    )))
 }
 
 #[cfg(not(feature = "aws"))]
-fn s3_objects(text: &str, _aws: &AwsArgs, _s3: &S3Args) -> Result<Vec<InputSource>, String> {
+fn s3_objects(
+    text: &str,
+    _aws: &AwsArgs,
+    _s3: &S3Args,
+) -> Result<Box<dyn Iterator<Item = InputSource>>, String> {
     S3Uri::parse(text)?;
     Err(format!(
         "`{text}` reads objects from S3, and this ssm-guard was built without the AWS SDK: build it with `--features aws`"
