@@ -52,6 +52,8 @@ pub struct RecordResult<'p> {
 pub enum Rendering {
     /// `--format jsonl`: a line per violation.
     JsonLines,
+    /// `--format json`: a result per record.
+    Json,
 }
 
 /// What a reporter is handed, in input order.

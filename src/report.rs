@@ -3,7 +3,7 @@
 pub mod asff;
 mod github;
 mod html;
-mod json;
+pub(crate) mod json;
 pub(crate) mod jsonl;
 mod junit;
 mod progress;

@@ -1,5 +1,5 @@
-//! What `check --format jsonl` asks of the allocator per violation: nothing, once its buffers
-//! have grown. A counting global allocator (this test binary's own) counts every allocation
+//! What `check --format jsonl` and `--format json` ask of the allocator per violation:
+//! nothing, once their buffers have grown. A counting global allocator (this test binary's own) counts every allocation
 //! of two runs over violation-dense exports, one twice as long as the other: both pay the
 //! same setup and grow the same buffers, so what the longer run adds, per extra violation,
 //! is what a violation costs in steady state.
@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use ssm_guard::check::{Checker, Reporter};
 use ssm_guard::input::InputSource;
-use ssm_guard::report::{JsonLinesReporter, JsonReporter};
+use ssm_guard::report::{JsonLinesReporter, JsonReporter, SarifReporter};
 use ssm_guard::{CompiledPolicySet, SourceMap, Timestamp, compile};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -70,12 +70,15 @@ fn run<'p>(
 }
 
 /// Allocations per violation that the longer dense export adds over the shorter one.
-fn marginal(jobs: usize, mut reporter: impl FnMut() -> Box<dyn Reporter<'static>>) -> f64 {
+fn marginal(
+    jobs: usize,
+    mut reporter: impl FnMut(&'static CompiledPolicySet) -> Box<dyn Reporter<'static>>,
+) -> f64 {
     let dir = scratch_dir(jobs);
     let set: &'static CompiledPolicySet = Box::leak(Box::new(five_rules()));
     let (short, long) = (export(&dir, 100_000, 61), export(&dir, 200_000, 61));
-    let (short_allocations, short_violations) = run(set, &short, jobs, &mut *reporter());
-    let (long_allocations, long_violations) = run(set, &long, jobs, &mut *reporter());
+    let (short_allocations, short_violations) = run(set, &short, jobs, &mut *reporter(set));
+    let (long_allocations, long_violations) = run(set, &long, jobs, &mut *reporter(set));
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         long_violations > short_violations + 50_000,
@@ -102,16 +105,19 @@ fn scratch_dir(jobs: usize) -> PathBuf {
 
 /// One test, so that no other test allocates while it counts.
 #[test]
-fn jsonl_allocates_nothing_per_violation_in_steady_state() {
+fn jsonl_and_json_allocate_nothing_per_violation_in_steady_state() {
     for jobs in [1, 2] {
-        let per_violation = marginal(jobs, || Box::new(JsonLinesReporter::new(std::io::sink())));
-        assert!(
-            per_violation < 0.01,
-            "--jobs {jobs}: {per_violation:.3} allocations per violation"
-        );
+        let jsonl = marginal(jobs, |_| Box::new(JsonLinesReporter::new(std::io::sink())));
+        let json = marginal(jobs, |_| Box::new(JsonReporter::new(std::io::sink())));
+        for (format, per_violation) in [("jsonl", jsonl), ("json", json)] {
+            assert!(
+                per_violation < 0.01,
+                "--format {format} --jobs {jobs}: {per_violation:.3} allocations per violation"
+            );
+        }
     }
-    // The counter counts: a report that keeps every violation (the JSON document) allocates
-    // for each, as the runs above would show if check made allocations of its own.
-    let per_violation = marginal(1, || Box::new(JsonReporter::new(std::io::sink())));
+    // The counter counts: a report that keeps every violation until the end (SARIF)
+    // allocates for each, as the runs above would show if check made allocations of its own.
+    let per_violation = marginal(1, |set| Box::new(SarifReporter::new(std::io::sink(), set)));
     assert!(per_violation >= 1.0, "{per_violation:.3}");
 }

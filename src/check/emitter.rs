@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::{InputError, InputProblem, InputWarning, RecordResult, Rendering, Reporter, Summary};
 use crate::model::{Field, Read, RecordError, Session, SkippedEvent, Timestamp};
 use crate::policy::{Breach, Decision, Evaluation, Violation};
-use crate::report::jsonl;
+use crate::report::{json, jsonl};
 
 /// A batch's outcomes and the output rendered for them, handed to the writer together and
 /// recycled together, so that their buffers are allocated once, not once a batch.
@@ -93,24 +93,24 @@ impl<'p> Rendered<'p> {
         now: Timestamp,
         decision: Decision,
     ) -> Option<RenderedRange> {
-        if self.scratch.breaches.is_empty() {
+        if rendering == Rendering::JsonLines && self.scratch.breaches.is_empty() {
             return None;
         }
         let (text, splices) = (self.scratch.text.len(), self.scratch.splices.len());
         let (source, line) = place;
+        let place = jsonl::Place {
+            source,
+            line,
+            session_id: text_of(session, Field::SessionId),
+            target: text_of(session, Field::Target),
+        };
         match rendering {
-            Rendering::JsonLines => jsonl::render_breaches(
-                &mut self.scratch,
-                &jsonl::Place {
-                    source,
-                    line,
-                    session_id: text_of(session, Field::SessionId),
-                    target: text_of(session, Field::Target),
-                },
-                session,
-                now,
-                decision,
-            ),
+            Rendering::JsonLines => {
+                jsonl::render_breaches(&mut self.scratch, &place, session, now, decision);
+            }
+            Rendering::Json => {
+                json::render_breaches(&mut self.scratch, &place, session, now, decision);
+            }
         }
         // Offsets are kept relative to the record's own text.
         for splice in self.scratch.splices.get_mut(splices..).unwrap_or_default() {

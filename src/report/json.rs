@@ -8,7 +8,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Violations;
-use crate::check::{InputError, RecordResult, Reporter, Summary};
+use super::jsonl::{ActualRef, Place, Scratch, push_opt_str};
+use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
+use crate::json_text::push_str;
+use crate::model::{Session, Timestamp};
 use crate::policy::Decision;
 
 /// One result, keys in alphabetical order.
@@ -50,7 +53,104 @@ impl<W: Write> JsonReporter<W> {
     }
 }
 
+/// Renders one record's result where the record is, byte for byte as [`ResultView`] is
+/// serialized, from what evaluation found: the record number is left out, its offset pushed
+/// to `splices`, and messages written into the scratch's reused buffer.
+pub(crate) fn render_breaches(
+    out: &mut Scratch<'_>,
+    place: &Place<'_>,
+    session: &Session<'_>,
+    now: Timestamp,
+    decision: Decision,
+) {
+    let text = &mut out.text;
+    text.extend_from_slice(b"{\"decision\":\"");
+    text.extend_from_slice(decision.name().as_bytes());
+    text.extend_from_slice(b"\",\"line\":");
+    text.extend_from_slice(itoa::Buffer::new().format(place.line).as_bytes());
+    text.extend_from_slice(b",\"record\":");
+    out.splices.push(text.len());
+    text.extend_from_slice(b",\"session_id\":");
+    push_opt_str(text, place.session_id);
+    text.extend_from_slice(b",\"source\":");
+    push_str(text, place.source);
+    text.extend_from_slice(b",\"target\":");
+    push_opt_str(text, place.target);
+    text.extend_from_slice(b",\"violations\":[");
+    for (n, breach) in out.breaches.iter().enumerate() {
+        if n > 0 {
+            text.push(b',');
+        }
+        // Ids match `[a-z0-9][a-z0-9._-]*` and names are the report's own: written as they
+        // are, as in the JSON Lines report.
+        text.extend_from_slice(b"{\"action\":\"");
+        text.extend_from_slice(breach.rule.action().name().as_bytes());
+        text.extend_from_slice(b"\",\"actual\":");
+        let actual = session.actual_ref(breach.failure.field, now);
+        ActualRef::of(&actual).write(text);
+        text.extend_from_slice(b",\"expected\":");
+        push_str(text, breach.failure.expected);
+        text.extend_from_slice(b",\"field\":\"");
+        text.extend_from_slice(breach.failure.field.name().as_bytes());
+        text.extend_from_slice(b"\",\"message\":");
+        out.message.clear();
+        breach.write_message(session, now, &mut out.message);
+        push_str(text, &out.message);
+        text.extend_from_slice(b",\"policy\":\"");
+        text.extend_from_slice(breach.policy.id().as_bytes());
+        text.extend_from_slice(b"\",\"rule\":\"");
+        text.extend_from_slice(breach.rule.id().as_bytes());
+        text.extend_from_slice(b"\",\"severity\":\"");
+        text.extend_from_slice(breach.rule.severity().name().as_bytes());
+        text.push(b'"');
+        if let Some(unreadable) = &breach.failure.reason {
+            text.extend_from_slice(b",\"unreadable\":");
+            // Writing into a vector cannot fail.
+            drop(serde_json::to_writer(&mut *text, unreadable));
+        }
+        if let Some(exception) = breach.waived_by {
+            text.extend_from_slice(b",\"waived_by\":\"");
+            text.extend_from_slice(exception.id().as_bytes());
+            text.extend_from_slice(b"\",\"waiver_reason\":");
+            push_str(text, exception.reason());
+        }
+        text.push(b'}');
+    }
+    text.extend_from_slice(b"]}");
+}
+
+impl<W: Write> JsonReporter<W> {
+    /// Writes rendered text with the record number at each splice.
+    fn write_spliced(&mut self, record: u64, text: &[u8], splices: &[usize]) -> io::Result<()> {
+        let mut number = itoa::Buffer::new();
+        let number = number.format(record).as_bytes();
+        let mut at = 0;
+        for &splice in splices {
+            self.out
+                .write_all(text.get(at..splice).unwrap_or_default())?;
+            self.out.write_all(number)?;
+            at = splice;
+        }
+        self.out.write_all(text.get(at..).unwrap_or_default())
+    }
+}
+
 impl<'p, W: Write> Reporter<'p> for JsonReporter<W> {
+    fn rendering(&self) -> Option<Rendering> {
+        Some(Rendering::Json)
+    }
+
+    fn rendered(
+        &mut self,
+        result: &RecordResult<'p>,
+        text: &[u8],
+        splices: &[usize],
+    ) -> io::Result<()> {
+        self.start()?;
+        self.out.write_all(b"\n")?;
+        self.write_spliced(result.record, text, splices)
+    }
+
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {
         self.start()?;
         let view = ResultView {

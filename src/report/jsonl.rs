@@ -88,10 +88,7 @@ pub(crate) fn render_breaches(
             waiver_reason: breach.waived_by.map(|e| e.reason()),
         };
         let line = Line {
-            actual: match &actual {
-                Actual::Text(text) => ActualRef::Text(text),
-                Actual::Json(value) => ActualRef::Json(value),
-            },
+            actual: ActualRef::of(&actual),
             message: &out.message,
             view: &view,
         };
@@ -109,7 +106,7 @@ pub(crate) struct Scratch<'p> {
 }
 
 /// A violation's value, borrowed either way.
-enum ActualRef<'a> {
+pub(crate) enum ActualRef<'a> {
     Text(&'a str),
     Json(&'a serde_json::Value),
 }
@@ -119,6 +116,23 @@ struct Line<'a> {
     actual: ActualRef<'a>,
     message: &'a str,
     view: &'a ViolationView<'a>,
+}
+
+impl<'a> ActualRef<'a> {
+    /// Borrows a value found for a report.
+    pub(crate) fn of(actual: &'a Actual<'a>) -> Self {
+        match actual {
+            Actual::Text(text) => Self::Text(text),
+            Actual::Json(value) => Self::Json(value),
+        }
+    }
+
+    pub(crate) fn write(&self, text: &mut Vec<u8>) {
+        match self {
+            Self::Text(actual) => push_str(text, actual),
+            Self::Json(actual) => push_value(text, actual),
+        }
+    }
 }
 
 impl Line<'_> {
@@ -137,10 +151,7 @@ impl Line<'_> {
         text.extend_from_slice(b"{\"action\":\"");
         text.extend_from_slice(v.action.name().as_bytes());
         text.extend_from_slice(b"\",\"actual\":");
-        match self.actual {
-            ActualRef::Text(actual) => push_str(text, actual),
-            ActualRef::Json(actual) => push_value(text, actual),
-        }
+        self.actual.write(text);
         text.extend_from_slice(b",\"decision\":\"");
         text.extend_from_slice(decision.name().as_bytes());
         text.extend_from_slice(b"\",\"expected\":");
@@ -184,7 +195,7 @@ impl Line<'_> {
 }
 
 /// A string, or `null` when there is none.
-fn push_opt_str(text: &mut Vec<u8>, value: Option<&str>) {
+pub(crate) fn push_opt_str(text: &mut Vec<u8>, value: Option<&str>) {
     match value {
         Some(value) => push_str(text, value),
         None => text.extend_from_slice(b"null"),
