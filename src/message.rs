@@ -149,8 +149,9 @@ pub(crate) fn write_default_message(
     case: Option<&str>,
     out: &mut String,
 ) {
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{} is ", failure.field);
+    out.push_str(failure.field.name());
+    out.push_str(" is ");
+    // Writing to a String cannot fail: the results of `write!` below are ignored.
     match session.actual_ref(failure.field, now) {
         Actual::Json(serde_json::Value::Null) => out.push_str("absent"),
         // Blank or multi-line text is quoted, so that the message shows where it ends.
