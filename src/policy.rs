@@ -5,10 +5,12 @@ use std::fmt;
 
 use serde::Serialize;
 
+mod unknown;
+
 use crate::condition::Condition;
 use crate::diagnostic::Location;
 use crate::message::{MessageContext, Template, default_message};
-use crate::model::{Field, Session, Timestamp, UnreadableOperand};
+use crate::model::{Field, Session, TagFamilies, Timestamp, UnreadableOperand};
 
 /// How serious a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -92,6 +94,63 @@ impl fmt::Display for Action {
     }
 }
 
+/// What a rule does where it could not be judged, because tags it reads could not be learned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnUnknown {
+    /// A violation with the rule's own action (the default): a failed lookup never passes.
+    #[default]
+    Action,
+    /// A violation that denies.
+    Deny,
+    /// A violation that warns.
+    Warn,
+    /// No violation.
+    Skip,
+}
+
+impl OnUnknown {
+    /// The names policies use.
+    pub const NAMES: &'static [&'static str] = &["action", "deny", "warn", "skip"];
+
+    /// The name policies use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Action => "action",
+            Self::Deny => "deny",
+            Self::Warn => "warn",
+            Self::Skip => "skip",
+        }
+    }
+
+    /// Resolves a policy's name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "action" => Some(Self::Action),
+            "deny" => Some(Self::Deny),
+            "warn" => Some(Self::Warn),
+            "skip" => Some(Self::Skip),
+            _ => None,
+        }
+    }
+
+    /// The action of a rule's violation that could not be judged; `None` where it gives none.
+    pub fn action(self, rule: Action) -> Option<Action> {
+        match self {
+            Self::Action => Some(rule),
+            Self::Deny => Some(Action::Deny),
+            Self::Warn => Some(Action::Warn),
+            Self::Skip => None,
+        }
+    }
+}
+
+impl fmt::Display for OnUnknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A record's verdict: `deny` if any violation that denies is not waived, else `warn` if any
 /// that warns is not waived, else `allow`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -109,6 +168,15 @@ impl Decision {
             Self::Allow => "allow",
             Self::Warn => "warn",
             Self::Deny => "deny",
+        }
+    }
+}
+
+impl From<Action> for Decision {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Deny => Decision::Deny,
+            Action::Warn => Decision::Warn,
         }
     }
 }
@@ -173,6 +241,11 @@ pub struct Rule {
     pub(crate) description: Option<String>,
     pub(crate) severity: Severity,
     pub(crate) action: Action,
+    /// What it does where tags it reads could not be learned.
+    pub(crate) on_unknown: OnUnknown,
+    /// The tag families its conditions read; none for most rules, which are then judged
+    /// without regard to tags.
+    pub(crate) tags: TagFamilies,
     pub(crate) when: Option<Condition>,
     pub(crate) body: Body,
     pub(crate) message: Option<Template>,
@@ -184,6 +257,19 @@ pub struct Rule {
 pub(crate) enum Body {
     Require(Condition),
     Cases(Vec<Case>),
+}
+
+impl Body {
+    /// Every condition of the body: the requirement, or each case's `when` and requirement.
+    pub(crate) fn conditions(&self) -> Vec<&Condition> {
+        match self {
+            Self::Require(condition) => vec![condition],
+            Self::Cases(cases) => cases
+                .iter()
+                .flat_map(|case| case.when.iter().chain(std::iter::once(&case.require)))
+                .collect(),
+        }
+    }
 }
 
 /// One entry of `cases`.
@@ -222,6 +308,16 @@ impl Rule {
     /// The action, the rule's own or its policy's default.
     pub fn action(&self) -> Action {
         self.action
+    }
+
+    /// What it does where tags it reads could not be learned.
+    pub fn on_unknown(&self) -> OnUnknown {
+        self.on_unknown
+    }
+
+    /// The tag families its conditions read.
+    pub fn tag_families(&self) -> TagFamilies {
+        self.tags
     }
 
     /// Where the rule is defined.
@@ -323,7 +419,7 @@ impl Exception {
     }
 
     /// Whether it can waive the rule, whatever the record.
-    fn names(&self, rule: RuleId) -> bool {
+    pub(crate) fn names(&self, rule: RuleId) -> bool {
         self.rules
             .as_ref()
             .is_none_or(|rules| rules.contains(&rule.index()))
@@ -355,12 +451,26 @@ pub struct Violation<'p> {
     /// The default message says so too; a rule's own message may not.
     pub unreadable: Option<UnreadableOperand>,
     pub waived_by: Option<&'p Exception>,
+    /// Where the rule could not be judged (tags it reads could not be learned): the action the
+    /// violation acts with, after the rule's `on_unknown`. `unreadable` says which tag and why.
+    pub unjudged: Option<Action>,
 }
 
 impl Violation<'_> {
     /// Whether an exception waived it.
     pub fn is_waived(&self) -> bool {
         self.waived_by.is_some()
+    }
+
+    /// Whether the rule could not be judged, because tags it reads could not be learned.
+    pub fn is_unjudged(&self) -> bool {
+        self.unjudged.is_some()
+    }
+
+    /// What it does to the decision: the rule's action, or where the rule could not be
+    /// judged, the action its `on_unknown` gives.
+    pub fn action(&self) -> Action {
+        self.unjudged.unwrap_or(self.rule.action)
     }
 
     /// Frees what a reporter that rendered the violation already wrote (its message, actual
@@ -402,6 +512,13 @@ impl CompiledPolicySet {
         &self.rules
     }
 
+    /// The tag families some rule or exception of the set reads: only they are looked up.
+    pub fn tag_families(&self) -> TagFamilies {
+        self.rules
+            .iter()
+            .fold(TagFamilies::NONE, |all, rule| all.union(rule.tags))
+    }
+
     /// The rule with an identity of this set.
     pub fn rule(&self, id: RuleId) -> Option<&Rule> {
         self.rules.get(id.index())
@@ -441,6 +558,15 @@ impl CompiledPolicySet {
         let mut violations = Vec::new();
         let mut decision = Decision::Allow;
         for rule in &self.rules {
+            if !rule.tags.is_empty() {
+                if let Some(violation) = self.judge_tagged(rule, session, now) {
+                    if violation.waived_by.is_none() {
+                        decision = decision.max(violation.action().into());
+                    }
+                    violations.push(violation);
+                }
+                continue;
+            }
             let Some((require, case)) = rule.requirement(session, now) else {
                 continue;
             };
@@ -512,6 +638,7 @@ impl CompiledPolicySet {
             expected: failure.expected,
             unreadable: failure.reason,
             waived_by,
+            unjudged: None,
         }
     }
 }

@@ -79,6 +79,21 @@ impl<'p> Goal<'p> {
         }
     }
 
+    /// Whether the goal reads a tag field, or compares the texts of two fields. No record
+    /// holds tags, and the engine searches each text field on its own, so such a goal is
+    /// answered "unknown", never "impossible".
+    pub(crate) fn reads_tags(&self) -> bool {
+        match self {
+            Self::True | Self::False | Self::StartedBefore(_) => false,
+            Self::Cond(condition) => {
+                !condition.tag_families().is_empty() || condition.compares_texts()
+            }
+            Self::Literal(literal) => literal.reads_tags(),
+            Self::All(goals) | Self::Any(goals) => goals.iter().any(Goal::reads_tags),
+            Self::Not(goal) => goal.reads_tags(),
+        }
+    }
+
     fn optional(condition: Option<&'p Condition>) -> Self {
         condition.map_or(Self::True, Self::Cond)
     }

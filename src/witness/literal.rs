@@ -100,6 +100,20 @@ impl<'p> Literal<'p> {
     }
 }
 
+impl Literal<'_> {
+    /// Whether it reads a tag field, as its subject or its operand, or compares two texts.
+    pub(crate) fn reads_tags(&self) -> bool {
+        match self.atom {
+            Atom::Check { field, operator } => {
+                field.tag().is_some()
+                    || matches!(operator, Operator::SameAs(_))
+                    || operator.operand_field().is_some_and(|f| f.tag().is_some())
+            }
+            Atom::StartedBefore(_) => false,
+        }
+    }
+}
+
 /// The operator's kind, so that keys of different operators with the same wording differ.
 fn kind(operator: &Operator) -> &'static str {
     match operator {
@@ -107,6 +121,7 @@ fn kind(operator: &Operator) -> &'static str {
         Operator::Present(_) => "present",
         Operator::Type(_) => "type",
         Operator::Membership(_) => "membership",
+        Operator::SameAs(_) => "same-as",
         Operator::Glob(_) => "glob",
         Operator::Pattern(_) => "pattern",
         Operator::Length { .. } => "length",

@@ -1,0 +1,311 @@
+//! Tag fields (`TargetTags.<key>`, `TargetClusterTags.<key>`, `OwnerTags.<key>`) and the tags a
+//! session is judged with: a set per family, known (a key missing from it is absent) or unknown
+//! (it could not be learned, and a condition on it is neither true nor false).
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
+
+/// Whose tags a tag field reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TagFamily {
+    /// The target's own: the EC2 instance, the managed node, the ECS task.
+    Target,
+    /// The cluster of an ECS target.
+    TargetCluster,
+    /// The IAM role or user behind `Owner`.
+    Owner,
+}
+
+impl TagFamily {
+    /// Every family, in the order the language reference lists them.
+    pub const ALL: [TagFamily; 3] = [Self::Target, Self::TargetCluster, Self::Owner];
+
+    /// The prefix policies write before the first `.`.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Self::Target => "TargetTags",
+            Self::TargetCluster => "TargetClusterTags",
+            Self::Owner => "OwnerTags",
+        }
+    }
+
+    /// Whether keys match without regard to case, as IAM's tag keys do.
+    pub const fn case_insensitive_keys(self) -> bool {
+        matches!(self, Self::Owner)
+    }
+
+    /// Its bit in a [`TagFamilies`] set.
+    const fn bit(self) -> u8 {
+        match self {
+            Self::Target => 1,
+            Self::TargetCluster => 2,
+            Self::Owner => 4,
+        }
+    }
+}
+
+impl fmt::Display for TagFamily {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.prefix())
+    }
+}
+
+/// A set of tag families: those a compiled policy set reads, so that only they are looked up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct TagFamilies(u8);
+
+impl TagFamilies {
+    /// No family.
+    pub const NONE: TagFamilies = TagFamilies(0);
+
+    /// Adds a family.
+    pub fn insert(&mut self, family: TagFamily) {
+        self.0 |= family.bit();
+    }
+
+    /// Whether the set holds `family`.
+    pub fn contains(self, family: TagFamily) -> bool {
+        self.0 & family.bit() != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The union of two sets.
+    pub fn union(self, other: TagFamilies) -> TagFamilies {
+        TagFamilies(self.0 | other.0)
+    }
+
+    /// The families in the set.
+    pub fn iter(self) -> impl Iterator<Item = TagFamily> {
+        TagFamily::ALL
+            .into_iter()
+            .filter(move |f| self.contains(*f))
+    }
+}
+
+/// One tag field, as a policy names it: the family and the literal key after the first `.`.
+///
+/// Its texts are interned for the life of the process, so that a field stays a small `Copy`
+/// value like the record's own fields; a policy set names few keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TagField {
+    family: TagFamily,
+    /// `TargetTags.Environment`.
+    name: &'static str,
+    /// `Environment`: what comes after the first `.` of `name`.
+    key: &'static str,
+}
+
+impl TagField {
+    /// Resolves `TargetTags.<key>` and the like; `None` for other names, and for an empty key.
+    pub fn from_name(name: &str) -> Option<TagField> {
+        let (prefix, key) = name.split_once('.')?;
+        let family = TagFamily::ALL.into_iter().find(|f| f.prefix() == prefix)?;
+        if key.is_empty() {
+            return None;
+        }
+        let name = intern(name);
+        let key = name.get(prefix.len() + 1..)?;
+        Some(TagField { family, name, key })
+    }
+
+    /// The family.
+    pub const fn family(self) -> TagFamily {
+        self.family
+    }
+
+    /// The key, as written.
+    pub const fn key(self) -> &'static str {
+        self.key
+    }
+
+    /// The name the policy wrote.
+    pub const fn name(self) -> &'static str {
+        self.name
+    }
+
+    /// Whether `name` is written as a tag field of some family, an empty key included.
+    pub fn looks_like(name: &str) -> bool {
+        name.split_once('.')
+            .is_some_and(|(prefix, _)| TagFamily::ALL.iter().any(|f| f.prefix() == prefix))
+    }
+}
+
+/// Interns a tag field's name for the life of the process.
+fn intern(name: &str) -> &'static str {
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| Mutex::new(HashSet::new()));
+    let mut names = match names.lock() {
+        Ok(names) => names,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+/// The tags of one resource: known (a key missing from them is absent), or unknown, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagSet {
+    Known(Tags),
+    Unknown(String),
+}
+
+impl TagSet {
+    /// Known, with no tag.
+    pub fn empty() -> Self {
+        Self::Known(Tags::default())
+    }
+}
+
+/// Tag keys and values, as the resource has them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tags(BTreeMap<String, String>);
+
+impl Tags {
+    /// Adds a tag; a later value of the same key replaces an earlier one.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.0.insert(key.into(), value.into());
+    }
+
+    /// The value of `key`; with `any_case`, the key matches without regard to case (IAM's
+    /// tag keys are unique regardless of case).
+    pub fn get(&self, key: &str, any_case: bool) -> Option<&str> {
+        if let Some(value) = self.0.get(key) {
+            return Some(value);
+        }
+        if any_case {
+            return self
+                .0
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.as_str());
+        }
+        None
+    }
+
+    /// The tags, by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// How many tags.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no tag.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Tags {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut tags = Tags::default();
+        for (k, v) in iter {
+            tags.insert(k, v);
+        }
+        tags
+    }
+}
+
+/// The tags a session is judged with, one set per family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTags {
+    pub target: TagSet,
+    pub cluster: TagSet,
+    pub owner: TagSet,
+}
+
+impl SessionTags {
+    /// Every family unknown, for the same reason.
+    pub fn unknown(reason: &str) -> Self {
+        Self {
+            target: TagSet::Unknown(reason.to_owned()),
+            cluster: TagSet::Unknown(reason.to_owned()),
+            owner: TagSet::Unknown(reason.to_owned()),
+        }
+    }
+
+    /// The set of a family.
+    pub fn family(&self, family: TagFamily) -> &TagSet {
+        match family {
+            TagFamily::Target => &self.target,
+            TagFamily::TargetCluster => &self.cluster,
+            TagFamily::Owner => &self.owner,
+        }
+    }
+}
+
+/// What a tag field reads as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagRead<'t> {
+    Value(&'t str),
+    Absent,
+    /// The family's tags could not be learned; why.
+    Unknown(&'t str),
+}
+
+impl SessionTags {
+    /// The value of a tag field.
+    pub fn read(&self, field: TagField) -> TagRead<'_> {
+        match self.family(field.family()) {
+            TagSet::Unknown(reason) => TagRead::Unknown(reason),
+            TagSet::Known(tags) => {
+                match tags.get(field.key(), field.family().case_insensitive_keys()) {
+                    Some(value) => TagRead::Value(value),
+                    None => TagRead::Absent,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everything_after_the_first_dot_is_the_key() {
+        let field = TagField::from_name("TargetTags.kubernetes.io/cluster/prod").unwrap();
+        assert_eq!(field.family(), TagFamily::Target);
+        assert_eq!(field.key(), "kubernetes.io/cluster/prod");
+        assert_eq!(field.name(), "TargetTags.kubernetes.io/cluster/prod");
+        let spaced = TagField::from_name("TargetTags.Cost Center").unwrap();
+        assert_eq!(spaced.key(), "Cost Center");
+        let cluster = TagField::from_name("TargetClusterTags.aws:ecs:clusterName").unwrap();
+        assert_eq!(cluster.family(), TagFamily::TargetCluster);
+        assert_eq!(cluster.key(), "aws:ecs:clusterName");
+        assert_eq!(TagField::from_name("TargetTags."), None);
+        assert_eq!(TagField::from_name("Tags.Environment"), None);
+        assert_eq!(
+            TagField::from_name("TargetTags.a"),
+            TagField::from_name("TargetTags.a")
+        );
+    }
+
+    #[test]
+    fn owner_keys_match_in_any_case_and_target_keys_exactly() {
+        let tags = SessionTags {
+            target: TagSet::Known([("Environment", "prod")].into_iter().collect()),
+            cluster: TagSet::Unknown("throttled".to_owned()),
+            owner: TagSet::Known([("Team", "payments")].into_iter().collect()),
+        };
+        let read = |name| tags.read(TagField::from_name(name).unwrap());
+        assert_eq!(read("OwnerTags.team"), TagRead::Value("payments"));
+        assert_eq!(read("TargetTags.environment"), TagRead::Absent);
+        assert_eq!(read("TargetTags.Environment"), TagRead::Value("prod"));
+        assert_eq!(
+            read("TargetClusterTags.Environment"),
+            TagRead::Unknown("throttled")
+        );
+    }
+}
