@@ -9,6 +9,7 @@ mod client;
 mod error;
 mod json;
 mod reader;
+mod tags;
 
 pub use api::{
     DescribeOutcome, Listing, PAGE_SIZE, Page, SessionApi, describe_started_session, list_sessions,
@@ -17,3 +18,4 @@ pub use client::SsmApi;
 pub use error::{ApiError, ApiErrorKind};
 pub use json::session_json;
 pub use reader::open_sessions;
+pub use tags::{BlockingTags, SdkTagApi};

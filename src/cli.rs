@@ -13,6 +13,7 @@ mod policies;
 mod rules;
 mod schema;
 mod sweep;
+mod tags;
 mod test;
 mod validate;
 

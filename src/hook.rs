@@ -307,7 +307,7 @@ impl Gate {
         let mut waived = Vec::new();
         for violation in &evaluation.violations {
             let record = ViolationRecord::of(violation);
-            match (violation.is_waived(), violation.rule.action()) {
+            match (violation.is_waived(), violation.action()) {
                 (true, _) => waived.push(record),
                 (false, Action::Deny) => violations.push(record),
                 (false, Action::Warn) => warnings.push(record),

@@ -431,7 +431,7 @@ const EXPECTED: &str = "expected the output of `aws resourcegroupstaggingapi get
 
 /// The kinds of resource whose tags tag fields read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     Node,
     Task,
     Cluster,
@@ -452,7 +452,7 @@ impl Kind {
 }
 
 /// The kind and id of a resource by its ARN; `None` for kinds no tag field reads.
-pub(crate) fn classify_arn(arn: &str) -> Option<(Kind, &str)> {
+pub fn classify_arn(arn: &str) -> Option<(Kind, &str)> {
     let mut parts = arn.splitn(6, ':');
     if parts.next()? != "arn" {
         return None;
