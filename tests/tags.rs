@@ -366,3 +366,40 @@ fn an_inventory_of_another_kind_is_a_clear_error() {
     assert!(stderr.contains("active.json"), "{stderr}");
     let _ = Path::new(&sessions);
 }
+
+#[test]
+fn the_sweep_decides_as_check_does_and_terminates_what_its_fresh_read_denies() {
+    let world = world();
+    let policy = policy();
+    let output = run(
+        &world,
+        &[
+            "sweep", "-p", &policy, "--mode", "enforce", "--format", "json",
+        ],
+    );
+    let report = report(&output);
+    let decided: BTreeMap<String, String> = report["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|swept| {
+            (
+                swept["session"]["SessionId"].as_str().unwrap().to_owned(),
+                swept["decision"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let from_check: BTreeMap<String, String> = expected()
+        .into_iter()
+        .map(|(id, (decision, _))| (id, decision))
+        .collect();
+    assert_eq!(decided, from_check, "{report:#}");
+    let mut terminated = world.ssm.terminated_ids();
+    terminated.sort();
+    assert_eq!(
+        terminated,
+        ["s-gone", "s-node", "s-prod", "s-task", "s-throttled"]
+    );
+    // Each terminated session's managed-node tags were read again past the cache.
+    assert!(world.ssm.calls_of("ListTagsForResource").len() >= 2);
+}

@@ -65,6 +65,24 @@ pub trait TagApi: Send + Sync {
     ) -> impl Future<Output = Result<Tags, LookupError>> + Send;
 }
 
+/// No lookups: what a sweep without tags is typed with. Every call fails.
+#[derive(Debug, Clone, Copy)]
+pub struct NoLookups;
+
+impl TagApi for NoLookups {
+    async fn list_tagged(&self, _kind: ListedType) -> Result<HashMap<String, Tags>, LookupError> {
+        Err(LookupError("tags are not looked up here".to_owned()))
+    }
+
+    async fn node_tags(&self, _node: &str) -> Result<Tags, LookupError> {
+        Err(LookupError("tags are not looked up here".to_owned()))
+    }
+
+    async fn owner_tags(&self, _owner: &OwnerRef) -> Result<Tags, LookupError> {
+        Err(LookupError("tags are not looked up here".to_owned()))
+    }
+}
+
 type Listing = Arc<HashMap<String, Tags>>;
 
 /// Tags looked up live and cached: targets for 5 minutes, owners for 15.
