@@ -153,6 +153,12 @@ fn every_rule_of_the_shipped_policies_fails_and_passes() {
             };
             let answer = engine.find(&query);
             check(set, &query, &answer);
+            // No record holds tags: a rule that reads them is beyond the engine, which says
+            // "unknown" of it, never "impossible".
+            if !rule.tag_families().is_empty() {
+                assert_eq!(answer, Answer::Unknown, "{} {outcome:?}", rule.id());
+                continue;
+            }
             assert!(
                 matches!(answer, Answer::Found(_)),
                 "{} {outcome:?}: {answer:?}",
@@ -184,7 +190,15 @@ fn the_shipped_policies_have_a_clean_session() {
     let clean = Engine::new(&compiled.set)
         .clean_session()
         .expect("a session that breaks nothing");
-    let session = solve::read_back(&clean.record).unwrap();
+    let mut session = solve::read_back(&clean.record).unwrap();
+    // Rules that read tags are left out of the search; judged with tags that say nothing of
+    // production, the session breaks none of them either.
+    let no_tags = crate::model::SessionTags {
+        target: crate::model::TagSet::empty(),
+        cluster: crate::model::TagSet::empty(),
+        owner: crate::model::TagSet::empty(),
+    };
+    session.set_tags(std::sync::Arc::new(no_tags));
     assert_eq!(
         compiled.set.evaluate(&session, clean.now).decision,
         Decision::Allow
