@@ -324,13 +324,13 @@ impl<'p> Engine<'p> {
     /// found within the budget, to start other witnesses from: they then break only what
     /// their query needs.
     pub fn clean_session(&mut self) -> Option<Witness> {
-        // Rules that read tags are left out: the engine does not search tags.
+        // Rules that compare two texts are left out: the engine does not link fields.
         let goals: Vec<Goal<'p>> = (0..self.set.rules.len())
             .filter(|index| {
                 self.set
                     .rules
                     .get(*index)
-                    .is_some_and(|r| r.tags.is_empty())
+                    .is_some_and(|r| !r.compares_texts())
             })
             .filter_map(|index| RuleGoals::new(self.set, index))
             .map(|rule| Goal::not(rule.broken(None)))
@@ -421,7 +421,7 @@ impl<'p> Engine<'p> {
     /// Up to `wanted` branches of a goal that hold, each with a witness; whether some branch
     /// was left undecided; and, where branches ended, the literals that ended them.
     pub(crate) fn search(&mut self, goal: &Goal<'p>, wanted: usize) -> search::Outcome<'p> {
-        if goal.reads_tags() {
+        if goal.compares_texts() {
             return search::Outcome {
                 branches: Vec::new(),
                 undecided: true,

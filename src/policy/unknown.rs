@@ -31,6 +31,14 @@ fn reason<'c>(
 }
 
 impl Rule {
+    /// Whether a condition of the rule compares the texts of two fields.
+    pub(crate) fn compares_texts(&self) -> bool {
+        self.when
+            .iter()
+            .chain(self.body.conditions())
+            .any(Condition::compares_texts)
+    }
+
     /// The rule's outcome: the first case whose `when` holds is chosen, and where a `when`
     /// before it is unknown, every case it might be must agree for the rule to be judged.
     pub(crate) fn judge(&self, session: &Session<'_>, now: Timestamp) -> Judged<'_> {

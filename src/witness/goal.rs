@@ -79,18 +79,16 @@ impl<'p> Goal<'p> {
         }
     }
 
-    /// Whether the goal reads a tag field, or compares the texts of two fields. No record
-    /// holds tags, and the engine searches each text field on its own, so such a goal is
-    /// answered "unknown", never "impossible".
-    pub(crate) fn reads_tags(&self) -> bool {
+    /// Whether the goal compares the texts of two fields (`equals: { field: Name }`). The
+    /// engine searches each text field on its own, so such a goal is answered "unknown", never
+    /// "impossible".
+    pub(crate) fn compares_texts(&self) -> bool {
         match self {
             Self::True | Self::False | Self::StartedBefore(_) => false,
-            Self::Cond(condition) => {
-                !condition.tag_families().is_empty() || condition.compares_texts()
-            }
-            Self::Literal(literal) => literal.reads_tags(),
-            Self::All(goals) | Self::Any(goals) => goals.iter().any(Goal::reads_tags),
-            Self::Not(goal) => goal.reads_tags(),
+            Self::Cond(condition) => condition.compares_texts(),
+            Self::Literal(literal) => literal.compares_texts(),
+            Self::All(goals) | Self::Any(goals) => goals.iter().any(Goal::compares_texts),
+            Self::Not(goal) => goal.compares_texts(),
         }
     }
 

@@ -101,16 +101,15 @@ impl<'p> Literal<'p> {
 }
 
 impl Literal<'_> {
-    /// Whether it reads a tag field, as its subject or its operand, or compares two texts.
-    pub(crate) fn reads_tags(&self) -> bool {
-        match self.atom {
-            Atom::Check { field, operator } => {
-                field.tag().is_some()
-                    || matches!(operator, Operator::SameAs(_))
-                    || operator.operand_field().is_some_and(|f| f.tag().is_some())
+    /// Whether it compares the texts of two fields.
+    pub(crate) fn compares_texts(&self) -> bool {
+        matches!(
+            self.atom,
+            Atom::Check {
+                operator: Operator::SameAs(_),
+                ..
             }
-            Atom::StartedBefore(_) => false,
-        }
+        )
     }
 }
 

@@ -153,12 +153,6 @@ fn every_rule_of_the_shipped_policies_fails_and_passes() {
             };
             let answer = engine.find(&query);
             check(set, &query, &answer);
-            // No record holds tags: a rule that reads them is beyond the engine, which says
-            // "unknown" of it, never "impossible".
-            if !rule.tag_families().is_empty() {
-                assert_eq!(answer, Answer::Unknown, "{} {outcome:?}", rule.id());
-                continue;
-            }
             assert!(
                 matches!(answer, Answer::Found(_)),
                 "{} {outcome:?}: {answer:?}",
@@ -190,15 +184,8 @@ fn the_shipped_policies_have_a_clean_session() {
     let clean = Engine::new(&compiled.set)
         .clean_session()
         .expect("a session that breaks nothing");
-    let mut session = solve::read_back(&clean.record).unwrap();
-    // Rules that read tags are left out of the search; judged with tags that say nothing of
-    // production, the session breaks none of them either.
-    let no_tags = crate::model::SessionTags {
-        target: crate::model::TagSet::empty(),
-        cluster: crate::model::TagSet::empty(),
-        owner: crate::model::TagSet::empty(),
-    };
-    session.set_tags(std::sync::Arc::new(no_tags));
+    // Read back as the engine reads its witnesses: with its tags known.
+    let session = solve::read_back(&clean.record).unwrap();
     assert_eq!(
         compiled.set.evaluate(&session, clean.now).decision,
         Decision::Allow
@@ -225,4 +212,24 @@ fn minutes_written_unusually_are_found() {
         "{ all: [{ not: { Duration: { lte: 30 } } }, { not: { Duration: { gt: 0 } } }, { Duration: { lte: { field: MaxSessionDuration } } }] }",
     );
     assert_eq!(answer(&never, Outcome::Passes), Answer::Impossible);
+}
+
+#[test]
+fn tag_fields_are_searched_as_known_tags_and_the_witness_carries_them() {
+    let policy = rule(
+        "{ any: [{ TargetTags.Environment: prod }, { \"TargetClusterTags.aws:ecs:clusterName\": { glob: \"*-prod\" } }] }",
+    );
+    let Answer::Found(passes) = answer(&policy, Outcome::Passes) else {
+        panic!("no passing session")
+    };
+    let session = solve::read_back(&passes.record).unwrap();
+    assert!(session.tags().is_some(), "{:?}", passes.record);
+    let Answer::Found(fails) = answer(&policy, Outcome::Fails) else {
+        panic!("no failing session")
+    };
+    assert_ne!(passes.record, fails.record);
+    // Two texts compared are beyond the engine: "unknown", never "impossible".
+    let linked = rule("{ OwnerTags.team: { equals: { field: TargetTags.team } } }");
+    assert_eq!(answer(&linked, Outcome::Passes), Answer::Unknown);
+    assert_eq!(answer(&linked, Outcome::Fails), Answer::Unknown);
 }
