@@ -64,8 +64,18 @@ macro_rules! fields {
             pub const ALL: &'static [Field] = &[$(Field::$variant),*];
 
             /// The name policies use: the API's PascalCase name, dotted for nested members.
-            pub const fn name(self) -> &'static str {
-                match self { $(Field::$variant => $name,)* Field::Tag(tag) => tag.name() }
+            pub fn name(self) -> &'static str {
+                match self {
+                    Field::Tag(tag) => tag.name(),
+                    other => other.record_name(),
+                }
+            }
+
+            /// The name of a field of the record or a derived one, known while compiling (the
+            /// record reader's keys are made from it); empty for tag fields, which are named at
+            /// run time.
+            pub(crate) const fn record_name(self) -> &'static str {
+                match self { $(Field::$variant => $name,)* Field::Tag(_) => "" }
             }
 
             /// How operators read this field.
@@ -79,8 +89,18 @@ macro_rules! fields {
             }
 
             /// The field's place among all of `ALL`; `None` for tag fields.
+            #[cfg(test)]
             fn order(self) -> Option<usize> {
                 match self { $(Field::$variant => Some(Order::$variant as usize),)* Field::Tag(_) => None }
+            }
+
+            /// The slot of a field stored in a record, `None` for derived fields: one match,
+            /// since every record read asks it.
+            pub(crate) fn slot(self) -> Option<usize> {
+                match self {
+                    $(Field::$variant => if $derived { None } else { Some(Order::$variant as usize) },)*
+                    Field::Tag(_) => None,
+                }
             }
         }
     };
@@ -134,14 +154,6 @@ impl Field {
             .copied()
             .find(|field| field.name() == name)
             .or_else(|| TagField::from_name(name).map(Field::Tag))
-    }
-
-    /// The slot of a field stored in a record, `None` for derived fields.
-    pub(crate) fn slot(self) -> Option<usize> {
-        if self.is_derived() {
-            return None;
-        }
-        self.order()
     }
 
     /// The tag field, for tag fields.

@@ -2,9 +2,9 @@
 //! session is judged with: a set per family, known (a key missing from it is absent) or unknown
 //! (it could not be learned, and a condition on it is neither true nor false).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{OnceLock, RwLock};
 
 /// Whose tags a tag field reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -89,15 +89,26 @@ impl TagFamilies {
 
 /// One tag field, as a policy names it: the family and the literal key after the first `.`.
 ///
-/// Its texts are interned for the life of the process, so that a field stays a small `Copy`
-/// value like the record's own fields; a policy set names few keys.
+/// It is an index into a table of the tag fields the process has resolved, so that a field
+/// stays a small `Copy` value, as the record's own fields are, and the check of a policy set that
+/// reads no tag copies no more than it did; a policy set names few keys, and they are kept for
+/// the life of the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TagField {
+pub struct TagField(u32);
+
+/// What a [`TagField`] stands for.
+#[derive(Debug, Clone, Copy)]
+struct TagInfo {
     family: TagFamily,
     /// `TargetTags.Environment`.
     name: &'static str,
     /// `Environment`: what comes after the first `.` of `name`.
     key: &'static str,
+}
+
+fn table() -> &'static RwLock<Vec<TagInfo>> {
+    static TABLE: OnceLock<RwLock<Vec<TagInfo>>> = OnceLock::new();
+    TABLE.get_or_init(|| RwLock::new(Vec::new()))
 }
 
 impl TagField {
@@ -108,24 +119,55 @@ impl TagField {
         if key.is_empty() {
             return None;
         }
-        let name = intern(name);
-        let key = name.get(prefix.len() + 1..)?;
-        Some(TagField { family, name, key })
+        let known = |infos: &[TagInfo]| infos.iter().position(|info| info.name == name);
+        if let Ok(infos) = table().read()
+            && let Some(index) = known(&infos)
+        {
+            return u32::try_from(index).ok().map(TagField);
+        }
+        let mut infos = match table().write() {
+            Ok(infos) => infos,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let index = match known(&infos) {
+            Some(index) => index,
+            None => {
+                let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+                let key = name.get(prefix.len() + 1..)?;
+                infos.push(TagInfo { family, name, key });
+                infos.len() - 1
+            }
+        };
+        u32::try_from(index).ok().map(TagField)
+    }
+
+    fn info(self) -> TagInfo {
+        let infos = match table().read() {
+            Ok(infos) => infos,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let index = usize::try_from(self.0).unwrap_or(usize::MAX);
+        // Every TagField was made by `from_name`, which put its entry in the table.
+        infos.get(index).copied().unwrap_or(TagInfo {
+            family: TagFamily::Target,
+            name: "TargetTags.?",
+            key: "?",
+        })
     }
 
     /// The family.
-    pub const fn family(self) -> TagFamily {
-        self.family
+    pub fn family(self) -> TagFamily {
+        self.info().family
     }
 
     /// The key, as written.
-    pub const fn key(self) -> &'static str {
-        self.key
+    pub fn key(self) -> &'static str {
+        self.info().key
     }
 
     /// The name the policy wrote.
-    pub const fn name(self) -> &'static str {
-        self.name
+    pub fn name(self) -> &'static str {
+        self.info().name
     }
 
     /// Whether `name` is written as a tag field of some family, an empty key included.
@@ -133,22 +175,6 @@ impl TagField {
         name.split_once('.')
             .is_some_and(|(prefix, _)| TagFamily::ALL.iter().any(|f| f.prefix() == prefix))
     }
-}
-
-/// Interns a tag field's name for the life of the process.
-fn intern(name: &str) -> &'static str {
-    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let names = NAMES.get_or_init(|| Mutex::new(HashSet::new()));
-    let mut names = match names.lock() {
-        Ok(names) => names,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    if let Some(known) = names.get(name) {
-        return known;
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.insert(leaked);
-    leaked
 }
 
 /// The tags of one resource: known (a key missing from them is absent), or unknown, with why.

@@ -129,7 +129,7 @@ impl Inventory {
                     offset += stream.byte_offset();
                     documents += 1;
                     self.read_document(name, line, &value, &mut counts)
-                        .map_err(|message| error(message))?;
+                        .map_err(&error)?;
                 }
                 Some(Err(problem)) => {
                     // One broken line of JSON Lines: reported, and reading goes on at the next.
