@@ -98,6 +98,19 @@ fn session(id: &str, target: &str, role: &str) -> Value {
     record
 }
 
+/// The SSM stand-in's setup: the sessions active, `mi-0aaa` tagged, `mi-0bbb` throttled.
+fn stand_in(sessions: &[Value]) -> SsmSetup {
+    SsmSetup {
+        active: sessions.to_vec(),
+        node_tags: vec![(
+            "mi-0aaa".to_owned(),
+            vec![("Environment".to_owned(), "prod".to_owned())],
+        )],
+        throttle_tags: vec!["mi-0bbb".to_owned()],
+        ..SsmSetup::default()
+    }
+}
+
 fn world() -> World {
     let moto = Moto::start();
     let made: Value = serde_json::from_str(moto.python(WORLD).trim()).unwrap();
@@ -125,15 +138,7 @@ fn world() -> World {
         session("s-throttled", "mi-0bbb", "Payments-Admin"),
         session("s-gone", "i-0123456789abcdef0", "Payments-Admin"),
     ];
-    let ssm = FakeSsm::start(SsmSetup {
-        active: sessions.clone(),
-        node_tags: vec![(
-            "mi-0aaa".to_owned(),
-            vec![("Environment".to_owned(), "prod".to_owned())],
-        )],
-        throttle_tags: vec!["mi-0bbb".to_owned()],
-        ..SsmSetup::default()
-    });
+    let ssm = FakeSsm::start(stand_in(&sessions));
     World {
         moto,
         ssm,
@@ -402,4 +407,50 @@ fn the_sweep_decides_as_check_does_and_terminates_what_its_fresh_read_denies() {
     );
     // Each terminated session's managed-node tags were read again past the cache.
     assert!(world.ssm.calls_of("ListTagsForResource").len() >= 2);
+}
+
+#[cfg(feature = "lambda")]
+#[test]
+fn the_lambda_functions_sweep_decides_as_check_does() {
+    use loopback::events::scheduled_event;
+    use loopback::function::{Binary, run_lambda};
+    let world = world();
+    let policy = policy();
+    let endpoint = world.moto.endpoint();
+    let settings = [
+        ("SSM_GUARD_POLICIES", policy.as_str()),
+        ("SSM_GUARD_MODE", "enforce"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_REGION", loopback::moto::REGION),
+    ];
+    let event = serde_json::to_vec(&scheduled_event()).unwrap();
+    let run = run_lambda(
+        Binary::Bootstrap,
+        &settings,
+        &[event],
+        stand_in(&world.sessions),
+    );
+    let answer = run.answer(0);
+    let decided: BTreeMap<String, String> = answer["sessions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer:#}"))
+        .iter()
+        .map(|swept| {
+            (
+                swept["SessionId"].as_str().unwrap().to_owned(),
+                swept["decision"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let from_check: BTreeMap<String, String> = expected()
+        .into_iter()
+        .map(|(id, (decision, _))| (id, decision))
+        .collect();
+    assert_eq!(decided, from_check, "{answer:#}");
+    let mut terminated = run.terminations.clone();
+    terminated.sort();
+    assert_eq!(
+        terminated,
+        ["s-gone", "s-node", "s-prod", "s-task", "s-throttled"]
+    );
 }
