@@ -188,3 +188,6 @@ impl CompiledPolicySet {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
