@@ -169,12 +169,6 @@ impl TagField {
     pub fn name(self) -> &'static str {
         self.info().name
     }
-
-    /// Whether `name` is written as a tag field of some family, an empty key included.
-    pub fn looks_like(name: &str) -> bool {
-        name.split_once('.')
-            .is_some_and(|(prefix, _)| TagFamily::ALL.iter().any(|f| f.prefix() == prefix))
-    }
 }
 
 /// The tags of one resource: known (a key missing from them is absent), or unknown, with why.
