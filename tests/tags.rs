@@ -19,7 +19,7 @@ use std::process::Output;
 
 use serde_json::{Value, json};
 
-use loopback::events::{active_session, policies, seconds_ago};
+use loopback::events::{active_session, api_record, bytes, policies, seconds_ago, start_session};
 use loopback::function::{scratch_dir, ssm_guard};
 use loopback::moto::Moto;
 use loopback::ssm::{FakeSsm, SsmSetup};
@@ -453,4 +453,39 @@ fn the_lambda_functions_sweep_decides_as_check_does() {
         terminated,
         ["s-gone", "s-node", "s-prod", "s-task", "s-throttled"]
     );
+}
+
+#[test]
+fn hook_describe_judges_the_started_session_with_its_tags() {
+    let world = world();
+    let policy = policy();
+    let endpoint = world.moto.endpoint();
+    let vars = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_REGION", loopback::moto::REGION),
+    ];
+    let prod = world.sessions[0]["Target"].as_str().unwrap().to_owned();
+    let dev = world.sessions[1]["Target"].as_str().unwrap().to_owned();
+    // The event's Reason cites a change, not an incident: production denies it.
+    for (target, decision) in [(prod, "deny"), (dev, "allow")] {
+        let mut event = start_session("s-hook", "SSM-SessionManagerRunShell");
+        event["detail"]["requestParameters"]["target"] = json!(target);
+        let ssm = FakeSsm::start(SsmSetup {
+            active: vec![api_record(&event, "60")],
+            ..SsmSetup::default()
+        });
+        let output = ssm_guard(
+            &ssm,
+            &["hook", "-p", &policy, "--describe"],
+            &vars,
+            &bytes(&event),
+        );
+        let answer = report(&output);
+        assert_eq!(answer["described"], true, "{answer:#}");
+        assert_eq!(answer["decision"], decision, "{target}: {answer:#}");
+        // Judged on the target's tags looked up, not left unjudged (the owner's role is not in
+        // IAM, so the team rule, a warning, could not be judged).
+        let denying = answer["violations"].to_string();
+        assert!(!denying.contains("could not be judged"), "{answer:#}");
+    }
 }
