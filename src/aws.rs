@@ -11,6 +11,7 @@ mod json;
 mod reader;
 mod s3;
 mod s3_prefix;
+mod tags;
 
 pub use api::{
     DescribeOutcome, Listing, PAGE_SIZE, Page, SessionApi, describe_started_session, list_sessions,
@@ -23,3 +24,4 @@ pub use s3::{
     DEFAULT_CONCURRENCY, ListedObject, S3Store, get_bytes, list_inputs, object_inputs, put_object,
 };
 pub use s3_prefix::{PrefixInputs, prefix_inputs};
+pub use tags::{BlockingTags, SdkTagApi};

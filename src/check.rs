@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use crate::input::{Batch, Frame, FrameError, Framer, InputSource, open_input};
 use crate::model::{Field, ParsedRecord, Read, Session, Timestamp, parse_record};
 use crate::policy::{CompiledPolicySet, Evaluation};
+use crate::tags::TagContext;
 
 mod emitter;
 mod problems;
@@ -122,6 +123,8 @@ pub struct Checker<'p> {
     identify_all: bool,
     /// A second set each session is also evaluated under, on the same parse.
     baseline: Option<&'p CompiledPolicySet>,
+    /// Where sessions get the tags the sets read; `None` when they read none.
+    tags: Option<TagContext>,
 }
 
 /// Work handed from the reader to the evaluators, numbered so results can be put back in order.
@@ -140,7 +143,14 @@ impl<'p> Checker<'p> {
             bytes_read: None,
             identify_all: true,
             baseline: None,
+            tags: None,
         }
+    }
+
+    /// Gives each session the tags of `tags` before it is judged, where the sets read tags.
+    pub fn with_tags(mut self, tags: TagContext) -> Self {
+        self.tags = Some(tags);
+        self
     }
 
     /// Whether records without violations carry their session id, target and owner. Reports
@@ -375,16 +385,26 @@ impl<'p> Checker<'p> {
             }
         };
         // Matched by reference: moving a Session out of the result would copy it.
-        match &parse_record(batch.bytes(frame)) {
-            Ok(ParsedRecord::Session(session)) => Outcome::Record {
-                line: frame.line,
-                evaluated: self.evaluate(session, frame.line, render, out),
-            },
+        match &mut parse_record(batch.bytes(frame)) {
+            Ok(ParsedRecord::Session(session)) => {
+                if let Some(tags) = &self.tags {
+                    tags.attach(session);
+                }
+                Outcome::Record {
+                    line: frame.line,
+                    evaluated: self.evaluate(session, frame.line, render, out),
+                }
+            }
             Ok(ParsedRecord::Sessions(sessions)) => Outcome::Records {
                 line: frame.line,
                 list: sessions
-                    .iter()
-                    .map(|s| self.evaluate(s, frame.line, render, out))
+                    .iter_mut()
+                    .map(|s| {
+                        if let Some(tags) = &self.tags {
+                            tags.attach(s);
+                        }
+                        self.evaluate(s, frame.line, render, out)
+                    })
                     .collect(),
             },
             Ok(ParsedRecord::OtherEvent(event)) => Outcome::Skipped(event.clone()),

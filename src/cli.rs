@@ -15,6 +15,7 @@ mod rules;
 mod s3;
 mod schema;
 mod sweep;
+mod tags;
 mod test;
 mod validate;
 

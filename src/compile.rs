@@ -31,12 +31,13 @@ use crate::source::{SourceError, SourceMap};
 /// The keys each mapping of a policy file accepts (the editor schema lists the same).
 pub(crate) const POLICY_KEYS: &[&str] =
     &["policy", "description", "defaults", "rules", "exceptions"];
-pub(crate) const DEFAULTS_KEYS: &[&str] = &["severity", "action"];
+pub(crate) const DEFAULTS_KEYS: &[&str] = &["severity", "action", "on_unknown"];
 pub(crate) const RULE_KEYS: &[&str] = &[
     "id",
     "description",
     "severity",
     "action",
+    "on_unknown",
     "when",
     "require",
     "cases",

@@ -1,8 +1,31 @@
 //! Compiled conditions: checks of one field combined with `all`, `any` and `not`, judged
 //! without allocating, and explained (which check failed, and why) only when they fail.
 
-use crate::model::{Field, Session, Timestamp, UnreadableOperand};
+use crate::model::{Field, Session, TagFamilies, TagRead, Timestamp, UnreadableOperand};
 use crate::operator::Operator;
+
+/// A condition's value where tags may be unknown: true, false, or neither (Kleene's logic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Truth {
+    True,
+    False,
+    /// It depends on tags that could not be learned.
+    Unknown,
+}
+
+impl Truth {
+    fn from_bool(holds: bool) -> Self {
+        if holds { Self::True } else { Self::False }
+    }
+
+    fn not(self) -> Self {
+        match self {
+            Self::True => Self::False,
+            Self::False => Self::True,
+            Self::Unknown => Self::Unknown,
+        }
+    }
+}
 
 /// A compiled condition. What a failing node says it expected is written once, when it is
 /// compiled, so that explaining a failure on the hot path borrows it instead of formatting it.
@@ -64,6 +87,96 @@ impl Condition {
             Self::Check {
                 field, operator, ..
             } => operator.holds(*field, session, now),
+        }
+    }
+
+    /// Whether the condition holds, where tag fields may be unknown. Only conditions that name
+    /// a tag field need it; for the others it is [`Condition::holds`].
+    pub(crate) fn judge(&self, session: &Session<'_>, now: Timestamp) -> Truth {
+        match self {
+            Self::All(conditions) => {
+                let mut truth = Truth::True;
+                for condition in conditions {
+                    match condition.judge(session, now) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown => truth = Truth::Unknown,
+                        Truth::True => {}
+                    }
+                }
+                truth
+            }
+            Self::Any(conditions, _) => {
+                let mut truth = Truth::False;
+                for condition in conditions {
+                    match condition.judge(session, now) {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown => truth = Truth::Unknown,
+                        Truth::False => {}
+                    }
+                }
+                truth
+            }
+            Self::Not(condition, _) => condition.judge(session, now).not(),
+            Self::Check {
+                field, operator, ..
+            } => {
+                let fields = std::iter::once(*field).chain(operator.operand_field());
+                for field in fields {
+                    if let Some(TagRead::Unknown(_)) = session.tag(field) {
+                        return Truth::Unknown;
+                    }
+                }
+                Truth::from_bool(operator.holds(*field, session, now))
+            }
+        }
+    }
+
+    /// The first tag field the condition reads whose tags could not be learned, and why.
+    pub(crate) fn unknown_tag(&self, session: &Session<'_>) -> Option<UnreadableOperand> {
+        match self {
+            Self::All(c) | Self::Any(c, _) => c.iter().find_map(|c| c.unknown_tag(session)),
+            Self::Not(c, _) => c.unknown_tag(session),
+            Self::Check {
+                field, operator, ..
+            } => std::iter::once(*field)
+                .chain(operator.operand_field())
+                .find_map(|field| match session.tag(field) {
+                    Some(TagRead::Unknown(reason)) => Some(UnreadableOperand::UnknownTags {
+                        field,
+                        reason: reason.to_owned(),
+                    }),
+                    _ => None,
+                }),
+        }
+    }
+
+    /// Whether the condition compares the text of two fields (`equals: { field: Name }`).
+    pub(crate) fn compares_texts(&self) -> bool {
+        match self {
+            Self::All(c) | Self::Any(c, _) => c.iter().any(Condition::compares_texts),
+            Self::Not(c, _) => c.compares_texts(),
+            Self::Check { operator, .. } => matches!(operator, Operator::SameAs(_)),
+        }
+    }
+
+    /// The tag families the condition reads.
+    pub(crate) fn tag_families(&self) -> TagFamilies {
+        match self {
+            Self::All(c) | Self::Any(c, _) => c
+                .iter()
+                .fold(TagFamilies::NONE, |all, c| all.union(c.tag_families())),
+            Self::Not(c, _) => c.tag_families(),
+            Self::Check {
+                field, operator, ..
+            } => {
+                let mut families = TagFamilies::NONE;
+                for field in std::iter::once(*field).chain(operator.operand_field()) {
+                    if let Some(tag) = field.tag() {
+                        families.insert(tag.family());
+                    }
+                }
+                families
+            }
         }
     }
 

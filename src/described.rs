@@ -6,13 +6,18 @@
 //! event. When the record cannot be read in time, the event is judged alone, and the answer
 //! says so (`described: false` and why).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
 use crate::aws::{SessionApi, describe_started_session};
 use crate::hook::{Gate, HookDecision};
-use crate::model::{Field, ParsedRecord, Session, Timestamp, parse_event, parse_record};
+use crate::model::{
+    Field, ParsedRecord, Session, SessionTags, Timestamp, parse_event, parse_record,
+};
+use crate::tags::lookup::NoLookups;
+use crate::tags::{LiveTags, TagApi, TagSubject};
 
 /// How long the gate waits for Session Manager to list a session it has just been told of,
 /// unless the caller's time budget is shorter.
@@ -71,8 +76,68 @@ pub async fn decide_described<A: SessionApi + ?Sized>(
     now: Timestamp,
     wait: Duration,
 ) -> (HookDecision, Option<Described>) {
+    decide_described_with_tags::<A, NoLookups>(gate, api, event, now, wait, None).await
+}
+
+/// As [`decide_described`], the session judged with its tags from `tags`, for the families
+/// the policies read; a session they deny is judged again with its tags read afresh, past the
+/// cache, since a deny may end it.
+pub async fn decide_described_with_tags<A: SessionApi + ?Sized, T: TagApi>(
+    gate: &Gate,
+    api: &A,
+    event: &[u8],
+    now: Timestamp,
+    wait: Duration,
+    tags: Option<&LiveTags<T>>,
+) -> (HookDecision, Option<Described>) {
+    let families = gate
+        .policies()
+        .map(|set| set.tag_families())
+        .unwrap_or_default();
+    let tags = tags.filter(|_| !families.is_empty());
+    let (decision, described) = decide_once(gate, api, event, now, wait, tags, false).await;
+    match tags {
+        Some(tags) if !decision.allowed && decision.evaluated => {
+            let (again, _) = decide_once(gate, api, event, now, wait, Some(tags), true).await;
+            (again, described)
+        }
+        _ => (decision, described),
+    }
+}
+
+/// The tags of the session an event (or the API's record) names.
+async fn tags_of<T: TagApi>(
+    session: &Session<'_>,
+    gate: &Gate,
+    tags: &LiveTags<T>,
+    fresh: bool,
+) -> Arc<SessionTags> {
+    let families = gate
+        .policies()
+        .map(|set| set.tag_families())
+        .unwrap_or_default();
+    Arc::new(tags.lookup(&TagSubject::of(session), families, fresh).await)
+}
+
+async fn decide_once<A: SessionApi + ?Sized, T: TagApi>(
+    gate: &Gate,
+    api: &A,
+    event: &[u8],
+    now: Timestamp,
+    wait: Duration,
+    tags: Option<&LiveTags<T>>,
+    fresh: bool,
+) -> (HookDecision, Option<Described>) {
+    let event_tags = match (tags, parse_event(event)) {
+        (Some(tags), Ok((_, ParsedRecord::Session(session)))) => {
+            Some(tags_of(&session, gate, tags, fresh).await)
+        }
+        _ => None,
+    };
+    let decide_event =
+        |event_tags: Option<Arc<SessionTags>>| gate.decide_with_tags(event, now, event_tags);
     let Some(session_id) = started_session_id(event).filter(|_| gate.is_ready()) else {
-        return (gate.decide(event, now), None);
+        return (decide_event(event_tags), None);
     };
     let outcome = describe_started_session(api, &session_id, wait).await;
     let mut described = Described {
@@ -86,18 +151,21 @@ pub async fn decide_described<A: SessionApi + ?Sized>(
         .and_then(|record| serde_json::to_vec(&record).map_err(|e| e.to_string()));
     match record {
         Ok(bytes) => match merged(&bytes, event) {
-            Ok(session) => {
+            Ok(mut session) => {
                 described.described = true;
+                if let Some(tags) = tags {
+                    session.set_tags(tags_of(&session, gate, tags, fresh).await);
+                }
                 (gate.decide_record(&session, now), Some(described))
             }
             Err(why) => {
                 described.reason = Some(why);
-                (gate.decide(event, now), Some(described))
+                (decide_event(event_tags), Some(described))
             }
         },
         Err(why) => {
             described.reason = Some(why);
-            (gate.decide(event, now), Some(described))
+            (decide_event(event_tags), Some(described))
         }
     }
 }

@@ -3,11 +3,13 @@
 //! closed: whatever cannot be read or evaluated is denied, with the reason in `error`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::model::{
-    EventInfo, Field, FieldKind, JsonType, ParsedRecord, Read, Session, Timestamp, parse_event,
+    EventInfo, Field, FieldKind, JsonType, ParsedRecord, Read, Session, SessionTags, Timestamp,
+    parse_event,
 };
 use crate::policy::{Action, CompiledPolicySet, Decision, Evaluation};
 use crate::report::ViolationRecord;
@@ -155,6 +157,17 @@ impl Gate {
     /// Decides one event given as JSON bytes, at `now`. Never fails and never allows what it
     /// could not judge; even a panic inside evaluation becomes a deny.
     pub fn decide(&self, event: &[u8], now: Timestamp) -> HookDecision {
+        self.decide_with_tags(event, now, None)
+    }
+
+    /// As [`Gate::decide`], the session judged with `tags` (its target's, cluster's and
+    /// owner's, looked up by the caller); without them, tag fields are unknown.
+    pub fn decide_with_tags(
+        &self,
+        event: &[u8],
+        now: Timestamp,
+        tags: Option<Arc<SessionTags>>,
+    ) -> HookDecision {
         let set = match &self.policies {
             Ok(set) => set,
             Err(error) => {
@@ -173,7 +186,9 @@ impl Gate {
                 ),
             );
         }
-        match catch_unwind(AssertUnwindSafe(|| self.decide_event(set, event, now))) {
+        match catch_unwind(AssertUnwindSafe(|| {
+            self.decide_event(set, event, now, tags)
+        })) {
             Ok(decision) => decision,
             Err(_) => {
                 HookDecision::fail_closed(self.mode, "internal error while evaluating the event")
@@ -181,7 +196,13 @@ impl Gate {
         }
     }
 
-    fn decide_event(&self, set: &CompiledPolicySet, event: &[u8], now: Timestamp) -> HookDecision {
+    fn decide_event(
+        &self,
+        set: &CompiledPolicySet,
+        event: &[u8],
+        now: Timestamp,
+        tags: Option<Arc<SessionTags>>,
+    ) -> HookDecision {
         let (info, record) = match parse_event(event) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -194,7 +215,7 @@ impl Gate {
         {
             return answer;
         }
-        let session = match record {
+        let mut session = match record {
             ParsedRecord::Session(session) => session,
             ParsedRecord::Sessions(_) => {
                 return HookDecision::fail_closed(
@@ -225,6 +246,9 @@ impl Gate {
                     info.name
                 ),
             );
+        }
+        if let Some(tags) = tags {
+            session.set_tags(tags);
         }
         let mut decision = self.judge(set, &session, now, "unreadable event");
         decision.start_session_event = start_session_event;
@@ -307,7 +331,7 @@ impl Gate {
         let mut waived = Vec::new();
         for violation in &evaluation.violations {
             let record = ViolationRecord::of(violation);
-            match (violation.is_waived(), violation.rule.action()) {
+            match (violation.is_waived(), violation.action()) {
                 (true, _) => waived.push(record),
                 (false, Action::Deny) => violations.push(record),
                 (false, Action::Warn) => warnings.push(record),

@@ -30,9 +30,10 @@ pub use settings::{MAX_TERMINATIONS_ENV, MODE_ENV, POLICIES_ENV, Settings};
 pub use started::Termination;
 
 use crate::Timestamp;
-use crate::aws::{S3Store, SessionApi, SsmApi};
+use crate::aws::{S3Store, SdkTagApi, SessionApi, SsmApi};
 use crate::hook::Gate;
 use crate::input::AwsSettings;
+use crate::tags::LiveTags;
 use payload::{RawEvent, RawPayloadLayer};
 
 /// What the Lambda Runtime API client needs; `lambda_runtime` panics without them, so they are
@@ -73,6 +74,8 @@ pub struct Handler<A> {
     max_terminations: Result<usize, String>,
     /// Where the findings of denied sessions go, when `SSM_GUARD_SECURITY_HUB` is on.
     security_hub: Option<SecurityHub>,
+    /// Tag lookups, cached across invocations, when the policies read tags.
+    tags: Option<Arc<LiveTags<SdkTagApi>>>,
 }
 
 impl<A: SessionApi> Handler<A> {
@@ -83,7 +86,14 @@ impl<A: SessionApi> Handler<A> {
             api,
             max_terminations: Ok(crate::sweep::DEFAULT_MAX_TERMINATIONS),
             security_hub: None,
+            tags: None,
         }
+    }
+
+    /// Judges sessions with the tags these lookups give, for the families the policies read.
+    pub fn with_tags(mut self, tags: Arc<LiveTags<SdkTagApi>>) -> Self {
+        self.tags = Some(tags);
+        self
     }
 
     /// Also sends the findings of every session the policies deny to Security Hub.
@@ -170,8 +180,21 @@ async fn serve() -> Result<(), StartError> {
         );
     }
     let api = SsmApi::from_settings(&AwsSettings::default()).await;
+    // Only a set that reads tags makes the tag clients, and only its families are looked up.
+    let reads_tags = gate
+        .policies()
+        .is_some_and(|set| !set.tag_families().is_empty());
+    let tags = match reads_tags {
+        true => Some(Arc::new(LiveTags::new(
+            SdkTagApi::from_settings(&AwsSettings::default()).await,
+        ))),
+        false => None,
+    };
     let mut handler =
         Handler::new(gate, api).with_max_terminations(settings.max_terminations.clone());
+    if let Some(tags) = tags {
+        handler = handler.with_tags(tags);
+    }
     if let Ok(Some(hub)) = security_hub {
         handler = handler.with_security_hub(hub);
     }

@@ -169,6 +169,7 @@ pub mod schema;
 pub mod source;
 #[cfg(feature = "aws")]
 pub mod sweep;
+pub mod tags;
 pub mod testing;
 pub mod witness;
 mod yaml;
@@ -176,7 +177,7 @@ mod yaml;
 pub use compile::{CompileError, Compiled, compile};
 pub use diagnostic::{Diagnostic, Level, Problem};
 pub use model::{Field, Session, Timestamp};
-pub use policy::{Action, CompiledPolicySet, Decision, Evaluation, Severity, Violation};
+pub use policy::{Action, CompiledPolicySet, Decision, Evaluation, OnUnknown, Severity, Violation};
 pub use source::SourceMap;
 
 /// The README's examples run as doctests, so they stay true.

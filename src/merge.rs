@@ -279,6 +279,7 @@ impl<'p> Rules<'p> {
                         .clone()
                         .map(UnreadableOperand::Recorded),
                     waived_by,
+                    unjudged: violation.unjudged,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;

@@ -4,6 +4,7 @@ mod field;
 mod owner;
 mod record;
 mod session;
+mod tags;
 mod timestamp;
 
 pub use field::{Field, FieldKind};
@@ -12,5 +13,8 @@ pub use record::{
     ECS_EVENT_SOURCE, EventInfo, Likely, MAX_NESTING, MAX_VALUE_NESTING, ParsedRecord, RecordError,
     SSM_EVENT_SOURCE, SkippedEvent, Unrecognized, member_like, parse_event, parse_record,
 };
-pub use session::{Actual, JsonType, Read, Session, Unreadable, UnreadableOperand, Value};
+pub use session::{
+    Actual, JsonType, NO_TAG_SOURCE, Read, Session, Unreadable, UnreadableOperand, Value,
+};
+pub use tags::{SessionTags, TagFamilies, TagFamily, TagField, TagRead, TagSet, Tags};
 pub use timestamp::{Timestamp, TimestampError};

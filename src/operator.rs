@@ -7,6 +7,7 @@ mod during;
 mod membership;
 mod pattern;
 mod presence;
+mod same;
 mod sequence;
 
 use std::fmt;
@@ -22,6 +23,7 @@ pub(crate) use compare::{Comparison, Operand, Order, TimeBound};
 pub(crate) use during::{DAYS, Window};
 pub(crate) use membership::Membership;
 pub(crate) use pattern::{Globs, Pattern};
+pub(crate) use same::SameAs;
 
 /// The fields an operator applies to, by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,15 +152,15 @@ impl OperatorName {
                 "equals",
                 false,
                 Scalars,
-                "scalar",
-                "The field equals the value (case-sensitive for text; numeric or temporal for numbers and timestamps).",
+                "scalar, or `{ field: Name }`",
+                "The field equals the value (case-sensitive for text; numeric or temporal for numbers and timestamps), or the text of another field (`{ field: Name }`).",
             ),
             Self::NotEquals => spec(
                 "not_equals",
                 true,
                 Scalars,
-                "scalar",
-                "The field does not equal the value; true where it is absent.",
+                "scalar, or `{ field: Name }`",
+                "The field does not equal the value (or the text of another field); true where either is absent.",
             ),
             Self::In => spec(
                 "in",
@@ -351,6 +353,8 @@ pub(crate) enum Operator {
     Type(crate::model::JsonType),
     /// `equals`, `not_equals`, `in`, `not_in`.
     Membership(Membership),
+    /// `equals: { field: Name }`, `not_equals: { field: Name }`.
+    SameAs(SameAs),
     /// `glob`, `not_glob`.
     Glob(Globs),
     /// `matches`, `not_matches`.
@@ -395,6 +399,17 @@ impl Operator {
             Op::Exists => Operator::Exists(cx.boolean(arg, name)?),
             Op::Present => Operator::Present(cx.boolean(arg, name)?),
             Op::Type => Operator::Type(presence::compile_type(cx, arg)?),
+            Op::Equals | Op::NotEquals if matches!(arg, Node::Mapping(_)) => {
+                if !field.kind().is_textual() {
+                    let problem = CompileError::OperatorOnWrongType {
+                        operator: name,
+                        field: field.name(),
+                        kind: field.kind(),
+                    };
+                    return Err(cx.error_at_key(key, problem));
+                }
+                Operator::SameAs(SameAs::compile(cx, name, arg)?)
+            }
             Op::Equals | Op::NotEquals | Op::In | Op::NotIn => {
                 Operator::Membership(Membership::compile(cx, name, arg, field)?)
             }
@@ -425,6 +440,7 @@ impl Operator {
             Self::Present(expected) => presence::is_present(field, session, now) == *expected,
             Self::Type(expected) => session.json_type(field, now) == Some(*expected),
             Self::Membership(set) => set.holds(field, session, now),
+            Self::SameAs(same) => same.holds(field, session),
             Self::Glob(globs) => judge(session.text(field), globs.negated, |t| globs.is_match(t)),
             Self::Pattern(pattern) => judge(session.text(field), pattern.negated, |t| {
                 pattern.is_match(t)
@@ -452,6 +468,7 @@ impl Operator {
             Self::Present(false) => "not present".to_owned(),
             Self::Type(t) => format!("of type {t}"),
             Self::Membership(set) => set.expected(),
+            Self::SameAs(same) => same.expected(),
             Self::Glob(globs) => globs.expected(),
             Self::Pattern(pattern) => pattern.expected(),
             Self::Length { bound, max: true } => format!("at most {bound} characters"),
@@ -472,10 +489,29 @@ impl Operator {
         match self {
             Self::Exists(_) | Self::Present(_) | Self::Type(_) => None,
             Self::Membership(set) => set.unreadable(field, session, now),
+            Self::SameAs(same) => same.unreadable(field, session),
             Self::Glob(_) | Self::Pattern(_) | Self::Length { .. } => reason(session.text(field)),
             Self::Compare(comparison) => comparison.unreadable(field, session, now),
             Self::Time(bound) => bound.unreadable(field, session),
             Self::During(_) => reason(session.instant(field)),
+        }
+    }
+}
+
+impl Operator {
+    /// The field named as its operand (`{ field: Name }`), if any.
+    pub(crate) fn operand_field(&self) -> Option<Field> {
+        match self {
+            Self::SameAs(same) => Some(same.other()),
+            Self::Compare(comparison) => match comparison.operand() {
+                Operand::Field(field) => Some(field),
+                Operand::Value(_) => None,
+            },
+            Self::Time(bound) => match bound.operand() {
+                Operand::Field(field) => Some(field),
+                Operand::Value(_) => None,
+            },
+            _ => None,
         }
     }
 }

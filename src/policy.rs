@@ -6,13 +6,14 @@ use std::fmt;
 use serde::Serialize;
 
 mod breach;
+mod unknown;
 
 pub(crate) use breach::Breach;
 
 use crate::condition::Condition;
 use crate::diagnostic::Location;
 use crate::message::Template;
-use crate::model::{Field, Session, Timestamp, UnreadableOperand};
+use crate::model::{Field, Session, TagFamilies, Timestamp, UnreadableOperand};
 
 /// How serious a violation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -61,7 +62,9 @@ impl fmt::Display for Severity {
 }
 
 /// What a violation does to the record's decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Warn,
@@ -96,6 +99,63 @@ impl fmt::Display for Action {
     }
 }
 
+/// What a rule does where it could not be judged, because tags it reads could not be learned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnUnknown {
+    /// A violation with the rule's own action (the default): a failed lookup never passes.
+    #[default]
+    Action,
+    /// A violation that denies.
+    Deny,
+    /// A violation that warns.
+    Warn,
+    /// No violation.
+    Skip,
+}
+
+impl OnUnknown {
+    /// The names policies use.
+    pub const NAMES: &'static [&'static str] = &["action", "deny", "warn", "skip"];
+
+    /// The name policies use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Action => "action",
+            Self::Deny => "deny",
+            Self::Warn => "warn",
+            Self::Skip => "skip",
+        }
+    }
+
+    /// Resolves a policy's name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "action" => Some(Self::Action),
+            "deny" => Some(Self::Deny),
+            "warn" => Some(Self::Warn),
+            "skip" => Some(Self::Skip),
+            _ => None,
+        }
+    }
+
+    /// The action of a rule's violation that could not be judged; `None` where it gives none.
+    pub fn action(self, rule: Action) -> Option<Action> {
+        match self {
+            Self::Action => Some(rule),
+            Self::Deny => Some(Action::Deny),
+            Self::Warn => Some(Action::Warn),
+            Self::Skip => None,
+        }
+    }
+}
+
+impl fmt::Display for OnUnknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A record's verdict: `deny` if any violation that denies is not waived, else `warn` if any
 /// that warns is not waived, else `allow`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -113,6 +173,15 @@ impl Decision {
             Self::Allow => "allow",
             Self::Warn => "warn",
             Self::Deny => "deny",
+        }
+    }
+}
+
+impl From<Action> for Decision {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Deny => Decision::Deny,
+            Action::Warn => Decision::Warn,
         }
     }
 }
@@ -177,6 +246,11 @@ pub struct Rule {
     pub(crate) description: Option<String>,
     pub(crate) severity: Severity,
     pub(crate) action: Action,
+    /// What it does where tags it reads could not be learned.
+    pub(crate) on_unknown: OnUnknown,
+    /// The tag families its conditions read; none for most rules, which are then judged
+    /// without regard to tags.
+    pub(crate) tags: TagFamilies,
     pub(crate) when: Option<Condition>,
     pub(crate) body: Body,
     pub(crate) message: Option<Template>,
@@ -188,6 +262,19 @@ pub struct Rule {
 pub(crate) enum Body {
     Require(Condition),
     Cases(Vec<Case>),
+}
+
+impl Body {
+    /// Every condition of the body: the requirement, or each case's `when` and requirement.
+    pub(crate) fn conditions(&self) -> Vec<&Condition> {
+        match self {
+            Self::Require(condition) => vec![condition],
+            Self::Cases(cases) => cases
+                .iter()
+                .flat_map(|case| case.when.iter().chain(std::iter::once(&case.require)))
+                .collect(),
+        }
+    }
 }
 
 /// One entry of `cases`.
@@ -244,6 +331,16 @@ impl Rule {
     /// The action, the rule's own or its policy's default.
     pub fn action(&self) -> Action {
         self.action
+    }
+
+    /// What it does where tags it reads could not be learned.
+    pub fn on_unknown(&self) -> OnUnknown {
+        self.on_unknown
+    }
+
+    /// The tag families its conditions read.
+    pub fn tag_families(&self) -> TagFamilies {
+        self.tags
     }
 
     /// Where the rule is defined.
@@ -345,7 +442,7 @@ impl Exception {
     }
 
     /// Whether it can waive the rule, whatever the record.
-    fn names(&self, rule: RuleId) -> bool {
+    pub(crate) fn names(&self, rule: RuleId) -> bool {
         self.rules
             .as_ref()
             .is_none_or(|rules| rules.contains(&rule.index()))
@@ -379,12 +476,26 @@ pub struct Violation<'p> {
     /// The default message says so too; a rule's own message may not.
     pub unreadable: Option<UnreadableOperand>,
     pub waived_by: Option<&'p Exception>,
+    /// Where the rule could not be judged (tags it reads could not be learned): the action the
+    /// violation acts with, after the rule's `on_unknown`. `unreadable` says which tag and why.
+    pub unjudged: Option<Action>,
 }
 
 impl Violation<'_> {
     /// Whether an exception waived it.
     pub fn is_waived(&self) -> bool {
         self.waived_by.is_some()
+    }
+
+    /// Whether the rule could not be judged, because tags it reads could not be learned.
+    pub fn is_unjudged(&self) -> bool {
+        self.unjudged.is_some()
+    }
+
+    /// What it does to the decision: the rule's action, or where the rule could not be
+    /// judged, the action its `on_unknown` gives.
+    pub fn action(&self) -> Action {
+        self.unjudged.unwrap_or(self.rule.action)
     }
 
     /// `policy/rule`.
@@ -416,6 +527,13 @@ impl CompiledPolicySet {
     /// Every rule of every policy, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The tag families some rule or exception of the set reads: only they are looked up.
+    pub fn tag_families(&self) -> TagFamilies {
+        self.rules
+            .iter()
+            .fold(TagFamilies::NONE, |all, rule| all.union(rule.tags))
     }
 
     /// The rule with an identity of this set.
@@ -476,6 +594,15 @@ impl CompiledPolicySet {
     ) -> Decision {
         let mut decision = Decision::Allow;
         for rule in &self.rules {
+            if !rule.tags.is_empty() {
+                if let Some(breach) = self.judge_tagged(rule, session, now) {
+                    if breach.waived_by.is_none() {
+                        decision = decision.max(breach.action().into());
+                    }
+                    breaches.push(breach);
+                }
+                continue;
+            }
             let Some((require, case)) = rule.requirement(session, now) else {
                 continue;
             };
@@ -501,6 +628,7 @@ impl CompiledPolicySet {
                 failure: require.explain(session, now),
                 case,
                 waived_by,
+                unjudged: None,
             });
         }
         decision

@@ -137,7 +137,7 @@ impl<'a> ViolationView<'a> {
     /// Borrows the parts of a violation; nothing is copied.
     pub fn of(violation: &'a Violation<'_>) -> Self {
         Self {
-            action: violation.rule.action(),
+            action: violation.action(),
             actual: &violation.actual,
             expected: &violation.expected,
             field: violation.field.name(),
@@ -178,7 +178,7 @@ impl ViolationRecord {
             id: violation.id().to_owned(),
             policy: violation.policy.id().to_owned(),
             rule: violation.rule.id().to_owned(),
-            action: violation.rule.action(),
+            action: violation.action(),
             severity: violation.rule.severity(),
             field: violation.field,
             actual: violation.actual.clone(),

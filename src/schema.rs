@@ -21,7 +21,7 @@ mod tests;
 
 use serde_json::{Map, Value, json};
 
-use crate::model::Field;
+use crate::model::{Field, TagFamily};
 
 pub use policy::policy_schema;
 pub use test_file::test_schema;
@@ -97,6 +97,17 @@ fn field_doc(field: Field) -> &'static str {
         Field::Target => {
             "The managed node or task: `i-0123456789abcdef0`, `mi-0123456789abcdef0`, `ecs:<cluster>_<task>_<runtime>`."
         }
+        Field::Tag(tag) => match tag.family() {
+            TagFamily::Target => {
+                "A tag of the target (EC2 instance, managed node, ECS task): `TargetTags.<key>`, from `--tags` inventories or `--lookup-tags`."
+            }
+            TagFamily::TargetCluster => {
+                "A tag of an ECS target's cluster: `TargetClusterTags.<key>`."
+            }
+            TagFamily::Owner => {
+                "A tag of the IAM role or user behind `Owner` (keys match in any case): `OwnerTags.<key>`."
+            }
+        },
         Field::Duration => {
             "Derived: minutes from `StartDate` to `EndDate`, or to the evaluation time while active."
         }

@@ -10,6 +10,7 @@
 //! by the SDK on throttling and transient errors, within the run's time budget.
 
 mod concurrent;
+mod tagged;
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use crate::aws::{SessionApi, list_sessions};
 use crate::hook::{Gate, HookDecision, Mode};
 use crate::input::SessionState;
 use crate::model::{ParsedRecord, Timestamp, parse_record};
+use crate::tags::{LiveTags, TagApi};
 
 /// The default of `--max-terminations` and `SSM_GUARD_MAX_TERMINATIONS`.
 pub const DEFAULT_MAX_TERMINATIONS: usize = 20;
@@ -206,10 +208,25 @@ impl SweepReport {
     }
 }
 
-/// Sweeps the active sessions of `api`'s account and region with `gate` at `now`.
+/// Sweeps the active sessions of `api`'s account and region with `gate` at `now`; sessions
+/// are judged without tags (a policy that reads tags cannot judge them: see
+/// [`sweep_with_tags`]).
 pub async fn sweep<A: SessionApi + ?Sized>(
     gate: &Gate,
     api: &A,
+    now: Timestamp,
+    options: SweepOptions,
+) -> SweepReport {
+    sweep_with_tags::<A, crate::tags::lookup::NoLookups>(gate, api, None, now, options).await
+}
+
+/// As [`sweep`], with the tags of `tags` for the families the policies read; the deciding tags
+/// of a session about to be terminated are read afresh, past the cache, and it is terminated
+/// only if it is still denied.
+pub async fn sweep_with_tags<A: SessionApi + ?Sized, T: TagApi>(
+    gate: &Gate,
+    api: &A,
+    tags: Option<&LiveTags<T>>,
     now: Timestamp,
     options: SweepOptions,
 ) -> SweepReport {
@@ -246,11 +263,27 @@ pub async fn sweep<A: SessionApi + ?Sized>(
         }
     };
     report.summary.describe_calls = listing.calls;
-    report.sessions = listing
-        .sessions
-        .iter()
-        .map(|record| judge(gate, record, now))
-        .collect();
+    report.sessions = Vec::with_capacity(listing.sessions.len());
+    for record in &listing.sessions {
+        let swept = match tags {
+            Some(tags) => tagged::judge(gate, record, now, tags, false).await,
+            None => judge(gate, record, now),
+        };
+        report.sessions.push(swept);
+    }
+    if gate.mode() == Mode::Enforce
+        && let Some(tags) = tags
+    {
+        tagged::read_again_before_terminating(
+            gate,
+            &listing.sessions,
+            &mut report,
+            tags,
+            now,
+            options,
+        )
+        .await;
+    }
     if gate.mode() == Mode::Enforce {
         terminate_denied(api, &mut report, options).await;
     }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::compile;
 use crate::diagnostic::{Diagnostic, Level, closest};
-use crate::model::{ParsedRecord, Session, Timestamp, parse_record};
+use crate::model::{ParsedRecord, Session, SessionTags, TagSet, Tags, Timestamp, parse_record};
 use crate::policy::{CompiledPolicySet, Decision, Rule};
 use crate::source::{SourceMap, is_test_file};
 
@@ -407,8 +407,35 @@ fn load_tests(
                 }
             },
         };
+        let target = match &test.session.value {
+            SessionDoc::Inline(Ok(record)) => record.get("Target").and_then(|t| t.as_str()),
+            _ => None,
+        };
+        let ecs = target.is_some_and(|target| target.starts_with("ecs:"));
+        let tags = match test.tags {
+            Some(tags) => match tags.value.and_then(|json| test_tags(&json, ecs)) {
+                Ok(tags) => Some(tags),
+                Err(message) => {
+                    diagnostics.push(error(
+                        tags.at,
+                        TestFileError::InvalidSession {
+                            test: test.name.value.clone(),
+                            message: format!("`tags`: {message}"),
+                        },
+                    ));
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
         let session = match read_session(test.session.value, folder) {
-            Ok(session) => Some(session),
+            Ok(mut session) => {
+                if let Some(tags) = tags {
+                    session.set_tags(std::sync::Arc::new(tags));
+                }
+                Some(session)
+            }
             Err(message) => {
                 diagnostics.push(error(
                     test.session.at,
@@ -433,6 +460,55 @@ fn load_tests(
             });
         }
     }
+}
+
+/// A test's `tags`: per family a map of keys and values, or `unknown`; a family not given is
+/// unknown, but for the cluster of a target that is no ECS task, which has none (as lookups
+/// and inventories say).
+fn test_tags(json: &serde_json::Value, ecs: bool) -> Result<SessionTags, String> {
+    let map = json
+        .as_object()
+        .ok_or("expected a mapping of `target`, `cluster` and `owner`")?;
+    if let Some(key) = map
+        .keys()
+        .find(|key| !["target", "cluster", "owner"].contains(&key.as_str()))
+    {
+        return Err(format!(
+            "`{key}` is no family of tags; the families are `target`, `cluster` and `owner`"
+        ));
+    }
+    let family = |name: &str| -> Result<TagSet, String> {
+        match map.get(name) {
+            None if name == "cluster" && !ecs => Ok(TagSet::empty()),
+            None => Ok(TagSet::Unknown(format!("the test gives no {name} tags"))),
+            Some(serde_json::Value::String(word)) if word == "unknown" => Ok(TagSet::Unknown(
+                format!("the test makes the {name} tags unknown"),
+            )),
+            Some(serde_json::Value::Object(tags)) => {
+                let mut known = Tags::default();
+                for (key, value) in tags {
+                    let text = match value {
+                        serde_json::Value::String(text) => text.clone(),
+                        serde_json::Value::Number(n) => n.to_string(),
+                        serde_json::Value::Bool(b) => b.to_string(),
+                        other => {
+                            return Err(format!("the {name} tag `{key}` is {other}, not a string"));
+                        }
+                    };
+                    known.insert(key.as_str(), text);
+                }
+                Ok(TagSet::Known(known))
+            }
+            Some(other) => Err(format!(
+                "`{name}` is {other}: give a mapping of tags, or `unknown`"
+            )),
+        }
+    };
+    Ok(SessionTags {
+        target: family("target")?,
+        cluster: family("cluster")?,
+        owner: family("owner")?,
+    })
 }
 
 /// A test's session: an inline record, or `file:` naming a record file beside the test.

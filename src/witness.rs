@@ -324,7 +324,14 @@ impl<'p> Engine<'p> {
     /// found within the budget, to start other witnesses from: they then break only what
     /// their query needs.
     pub fn clean_session(&mut self) -> Option<Witness> {
+        // Rules that compare two texts are left out: the engine does not link fields.
         let goals: Vec<Goal<'p>> = (0..self.set.rules.len())
+            .filter(|index| {
+                self.set
+                    .rules
+                    .get(*index)
+                    .is_some_and(|r| !r.compares_texts())
+            })
             .filter_map(|index| RuleGoals::new(self.set, index))
             .map(|rule| Goal::not(rule.broken(None)))
             .collect();
@@ -414,6 +421,13 @@ impl<'p> Engine<'p> {
     /// Up to `wanted` branches of a goal that hold, each with a witness; whether some branch
     /// was left undecided; and, where branches ended, the literals that ended them.
     pub(crate) fn search(&mut self, goal: &Goal<'p>, wanted: usize) -> search::Outcome<'p> {
+        if goal.compares_texts() {
+            return search::Outcome {
+                branches: Vec::new(),
+                undecided: true,
+                conflicts: Vec::new(),
+            };
+        }
         self.cx.meter = Meter::new(self.budget);
         search::Search::new(&mut self.cx, &mut self.cache, goal, wanted).run()
     }

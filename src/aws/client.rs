@@ -34,32 +34,7 @@ pub struct SsmApi {
 impl SsmApi {
     /// A client from the standard settings, with `settings` over them.
     pub async fn from_settings(settings: &AwsSettings) -> Self {
-        // rustls with ring: see Cargo.toml for why not the SDK's default TLS.
-        let http_client = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
-        // Bounded so that a hanging endpoint cannot use up a Lambda invocation or hang a
-        // terminal; the retries happen within the operation timeout.
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .operation_attempt_timeout(Duration::from_secs(5))
-            .operation_timeout(Duration::from_secs(12))
-            .build();
-        let retries = RetryConfig::standard()
-            .with_max_attempts(MAX_ATTEMPTS)
-            .with_initial_backoff(INITIAL_BACKOFF)
-            .with_max_backoff(MAX_BACKOFF);
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http_client)
-            .timeout_config(timeouts)
-            .retry_config(retries);
-        if let Some(profile) = &settings.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(region) = &settings.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        let config = loader.load().await;
+        let config = load_config(settings).await;
         let region = config.region().map(|region| region.as_ref().to_owned());
         Self {
             client: aws_sdk_ssm::Client::new(&config),
@@ -81,6 +56,37 @@ impl SsmApi {
             None => Ok(()),
         }
     }
+}
+
+/// The SDK's configuration from the standard settings, with `settings` over them: rustls with
+/// ring, bounded timeouts, and retries of throttling. Every client of the crate is built on it.
+pub(crate) async fn load_config(settings: &AwsSettings) -> aws_config::SdkConfig {
+    // rustls with ring: see Cargo.toml for why not the SDK's default TLS.
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    // Bounded so that a hanging endpoint cannot use up a Lambda invocation or hang a
+    // terminal; the retries happen within the operation timeout.
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(5))
+        .operation_timeout(Duration::from_secs(12))
+        .build();
+    let retries = RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(INITIAL_BACKOFF)
+        .with_max_backoff(MAX_BACKOFF);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client)
+        .timeout_config(timeouts)
+        .retry_config(retries);
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    loader.load().await
 }
 
 impl SessionApi for SsmApi {

@@ -53,6 +53,8 @@ pub struct Args {
     aws: AwsArgs,
     #[command(flatten)]
     s3: S3Args,
+    #[command(flatten)]
+    tags: super::tags::TagArgs,
     /// Files to check (JSON, JSON Lines, CloudTrail, gzip), `ssm:active` or `ssm:history?...`
     /// (Session Manager's own listing), `s3://BUCKET/PREFIX` (every object under it); none or
     /// `-` reads standard input.
@@ -127,6 +129,16 @@ pub fn run(args: Args) -> u8 {
             return exit::USAGE;
         }
     };
+    let tags = match args
+        .tags
+        .context(compiled.set.tag_families(), &args.aws, &mut stderr.lock())
+    {
+        Ok(tags) => tags,
+        Err(error) => {
+            let _ = writeln!(stderr.lock(), "error: {error}");
+            return exit::USAGE;
+        }
+    };
     let jobs = super::inputs::jobs(args.jobs);
     let wants_asff = std::iter::once(args.format)
         .chain(args.outputs.iter().map(|(format, _)| *format))
@@ -195,7 +207,9 @@ pub fn run(args: Args) -> u8 {
     let identify_clean = std::iter::once(args.format)
         .chain(args.outputs.iter().map(|(format, _)| *format))
         .any(|format| format == Format::Json);
-    let checker = Checker::new(&compiled.set, now, jobs).identify_clean_records(identify_clean);
+    let checker = Checker::new(&compiled.set, now, jobs)
+        .identify_clean_records(identify_clean)
+        .with_tags(tags);
     let result = if !args.no_progress && stderr.is_terminal() {
         let bytes = Arc::new(AtomicU64::new(0));
         let checker = checker.count_bytes(bytes.clone());

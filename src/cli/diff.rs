@@ -54,6 +54,8 @@ pub struct Args {
     aws: AwsArgs,
     #[command(flatten)]
     s3: S3Args,
+    #[command(flatten)]
+    tags: super::tags::TagArgs,
     /// Files to compare on (JSON, JSON Lines, CloudTrail, gzip), `ssm:active` or
     /// `ssm:history?...`; none or `-` reads standard input.
     #[arg(value_name = "INPUT")]
@@ -126,9 +128,21 @@ pub fn run(args: Args) -> u8 {
     let mut reporter = DiffReporter::new(out, format, &args.from, &args.to);
     // A change needs a record's identity only where it broke a rule under either set, which
     // the checker knows; clean records cost no allocation.
+    let families = new.set.tag_families().union(old.set.tag_families());
+    let tags = match args
+        .tags
+        .context(families, &args.aws, &mut std::io::stderr())
+    {
+        Ok(tags) => tags,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            return exit::USAGE;
+        }
+    };
     let checker = Checker::new(&new.set, now, jobs)
         .identify_clean_records(false)
-        .with_baseline(&old.set);
+        .with_baseline(&old.set)
+        .with_tags(tags);
     let result = if format == DiffFormat::Jsonl {
         // Every line of the output is a change: input errors go to standard error.
         checker.run(inputs, &mut super::inputs::ErrorsToStderr(&mut reporter))

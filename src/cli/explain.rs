@@ -117,6 +117,12 @@ fn write_explanation(
     let mut facts = vec![("policy", policy_id.to_owned())];
     facts.push(("severity", rule.severity().to_string()));
     facts.push(("action", rule.action().to_string()));
+    let families = rule.tag_families();
+    if !families.is_empty() {
+        let read: Vec<&str> = families.iter().map(|family| family.prefix()).collect();
+        facts.push(("tags read", read.join(", ")));
+        facts.push(("on unknown", rule.on_unknown().to_string()));
+    }
     if let Some(at) = rule.location() {
         facts.push((
             "defined at",

@@ -103,8 +103,10 @@ fn decide(
     HookDecision,
     Option<serde_json::Map<String, serde_json::Value>>,
 ) {
+    use ssm_guard::aws::SdkTagApi;
     use ssm_guard::aws::SsmApi;
-    use ssm_guard::described::{DESCRIBE_WAIT, decide_described};
+    use ssm_guard::described::{DESCRIBE_WAIT, decide_described_with_tags};
+    use ssm_guard::tags::LiveTags;
     if !args.describe {
         return (gate.decide(event, now), None);
     }
@@ -125,7 +127,17 @@ fn decide(
     };
     let (decision, described) = runtime.block_on(async {
         let api = SsmApi::from_settings(&args.aws.settings()).await;
-        decide_described(gate, &api, event, now, DESCRIBE_WAIT).await
+        // With --describe the session's tags are looked up too, where the policies read any.
+        let reads_tags = gate
+            .policies()
+            .is_some_and(|set| !set.tag_families().is_empty());
+        let tags = match reads_tags {
+            true => Some(LiveTags::new(
+                SdkTagApi::from_settings(&args.aws.settings()).await,
+            )),
+            false => None,
+        };
+        decide_described_with_tags(gate, &api, event, now, DESCRIBE_WAIT, tags.as_ref()).await
     });
     let fields = described.map(|described| {
         let mut fields = serde_json::Map::new();

@@ -44,6 +44,12 @@ pub fn run(args: Args) -> u8 {
             id: rule.qualified_id(),
             severity: rule.severity().name(),
             action: rule.action().name(),
+            tags: rule
+                .tag_families()
+                .iter()
+                .map(|family| family.prefix())
+                .collect(),
+            on_unknown: rule.on_unknown().name(),
             description: rule.description().unwrap_or(""),
             location: rule
                 .location()
@@ -71,6 +77,9 @@ struct Row<'a> {
     id: &'a str,
     severity: &'static str,
     action: &'static str,
+    /// The tag families the rule reads (`TargetTags`, ...).
+    tags: Vec<&'static str>,
+    on_unknown: &'static str,
     description: &'a str,
     location: Option<String>,
 }
@@ -105,6 +114,8 @@ fn write_json(rows: &[Row<'_>], out: &mut impl Write) -> io::Result<()> {
                 "id": row.id,
                 "severity": row.severity,
                 "action": row.action,
+                "tags": row.tags,
+                "on_unknown": row.on_unknown,
                 "description": row.description,
                 "location": row.location,
             })

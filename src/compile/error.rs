@@ -131,6 +131,12 @@ pub enum CompileError {
         allowed: &'static [&'static str],
         suggestion: Option<&'static str>,
     },
+    #[error("YAML reads `{value}` as {read_as}, and `{field}` is a tag, whose values are text")]
+    TagValueNotText {
+        field: &'static str,
+        value: String,
+        read_as: &'static str,
+    },
 }
 
 impl CompileError {
@@ -180,6 +186,9 @@ impl CompileError {
             Self::ExpiredException { .. } => {
                 Some("it still waives sessions that started before then; remove it when old exports no longer matter".to_owned())
             }
+            Self::TagValueNotText { value, .. } => Some(format!(
+                "quote it (`\"{value}\"`) so that it is compared as the tag's text"
+            )),
             Self::WhenNeverHolds { field, allowed, suggestion, .. } | Self::ValueNeverGiven { field, allowed, suggestion, .. } => {
                 let values = format!("the API's values of `{field}` are {}", list(allowed));
                 Some(match suggestion {

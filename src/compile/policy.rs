@@ -12,8 +12,16 @@ use super::{
 };
 use crate::diagnostic::{Location, closest};
 use crate::message::{Template, TemplateErrors};
-use crate::model::Timestamp;
-use crate::policy::{Action, Body, Case, Exception, Policy, Rule, RuleId, Severity};
+use crate::model::{TagFamilies, Timestamp};
+use crate::policy::{Action, Body, Case, Exception, OnUnknown, Policy, Rule, RuleId, Severity};
+
+/// What a policy's `defaults` give the rules that do not say.
+#[derive(Debug, Clone, Copy)]
+struct RuleDefaults {
+    severity: Severity,
+    action: Action,
+    on_unknown: OnUnknown,
+}
 
 impl Compiler<'_> {
     /// Compiles one policy document. Every problem is reported, and any error fails it whole:
@@ -32,21 +40,26 @@ impl Compiler<'_> {
         let description = failures
             .note(self.optional_string(map, "description"))
             .flatten();
-        let (default_severity, default_action) = match map.get_node("defaults") {
+        let (default_severity, default_action, default_on_unknown) = match map.get_node("defaults")
+        {
             Some(node) => match failures.note(self.mapping(node, "`defaults`")) {
                 Some(defaults) => {
                     failures.note(self.check_keys(defaults, DEFAULTS_KEYS, "`defaults`"));
                     (
                         failures.note(self.severity(defaults)).flatten(),
                         failures.note(self.action(defaults)).flatten(),
+                        failures.note(self.on_unknown(defaults)).flatten(),
                     )
                 }
-                None => (None, None),
+                None => (None, None, None),
             },
-            None => (None, None),
+            None => (None, None, None),
         };
-        let default_severity = default_severity.unwrap_or(Severity::Medium);
-        let default_action = default_action.unwrap_or(Action::Deny);
+        let defaults = RuleDefaults {
+            severity: default_severity.unwrap_or(Severity::Medium),
+            action: default_action.unwrap_or(Action::Deny),
+            on_unknown: default_on_unknown.unwrap_or_default(),
+        };
 
         let mut rules: Vec<Rule> = Vec::new();
         let mut rule_ids: HashMap<String, usize> = HashMap::new();
@@ -77,14 +90,7 @@ impl Compiler<'_> {
                     // dropped take none.
                     let index = RuleId(first_rule + rules.len());
                     let policy_id = id.as_deref().unwrap_or_default();
-                    let compiled = self.rule(
-                        node,
-                        policy_index,
-                        policy_id,
-                        index,
-                        default_severity,
-                        default_action,
-                    );
+                    let compiled = self.rule(node, policy_index, policy_id, index, defaults);
                     let Some((id_node, rule)) = failures.note(compiled) else {
                         // A rule with errors still has its id: an exception naming it is not
                         // wrong, and a later rule with the same id is still a duplicate. The
@@ -136,6 +142,14 @@ impl Compiler<'_> {
         }
         failures.note(self.errors_since(mark));
         let id = id?;
+        // A rule that an exception reading tags may waive is judged with its tags too.
+        for rule in &mut rules {
+            for exception in exceptions.iter().filter(|e| e.names(rule.index)) {
+                if let Some(when) = &exception.when {
+                    rule.tags = rule.tags.union(when.tag_families());
+                }
+            }
+        }
         failures.finish(|| {
             let policy = Policy {
                 id,
@@ -153,8 +167,7 @@ impl Compiler<'_> {
         policy: usize,
         policy_id: &str,
         index: RuleId,
-        default_severity: Severity,
-        default_action: Action,
+        defaults: RuleDefaults,
     ) -> Compiles<(&'d Node, Rule)> {
         let mark = self.error_mark();
         let map = self.mapping(node, "a rule")?;
@@ -164,6 +177,7 @@ impl Compiler<'_> {
         let description = self.optional_string(map, "description");
         let severity = self.severity(map);
         let action = self.action(map);
+        let on_unknown = self.on_unknown(map);
         let when = map
             .get_node("when")
             .map(|n| self.condition(n, "`when`"))
@@ -198,6 +212,12 @@ impl Compiler<'_> {
         self.errors_since(mark)?;
         let location = self.location(node.span(), 1);
         let id = id?;
+        let when = when?;
+        let body = body?;
+        let tags = when
+            .iter()
+            .chain(body.conditions())
+            .fold(TagFamilies::NONE, |all, c| all.union(c.tag_families()));
         let rule = Rule {
             policy,
             index,
@@ -205,10 +225,12 @@ impl Compiler<'_> {
             qualified_id: format!("{policy_id}/{id}"),
             id,
             description: description?,
-            severity: severity?.unwrap_or(default_severity),
-            action: action?.unwrap_or(default_action),
-            when: when?,
-            body: body?,
+            severity: severity?.unwrap_or(defaults.severity),
+            action: action?.unwrap_or(defaults.action),
+            on_unknown: on_unknown?.unwrap_or(defaults.on_unknown),
+            tags,
+            when,
+            body,
             message: message?,
             location,
         };
@@ -410,6 +432,26 @@ impl Compiler<'_> {
                     what: "severity",
                     allowed: Severity::NAMES,
                     suggestion: closest(name, Severity::NAMES.iter().copied()),
+                },
+            )),
+        }
+    }
+
+    /// `on_unknown`, if the mapping names one.
+    fn on_unknown(&mut self, map: &MarkedMappingNode) -> Compiles<Option<OnUnknown>> {
+        let Some(node) = map.get_node("on_unknown") else {
+            return Ok(None);
+        };
+        let name = self.string(node, "`on_unknown`")?;
+        match OnUnknown::from_name(name) {
+            Some(on_unknown) => Ok(Some(on_unknown)),
+            None => Err(self.error_at(
+                node,
+                CompileError::UnknownValue {
+                    value: name.to_owned(),
+                    what: "on_unknown",
+                    allowed: OnUnknown::NAMES,
+                    suggestion: closest(name, OnUnknown::NAMES.iter().copied()),
                 },
             )),
         }

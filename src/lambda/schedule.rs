@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::Handler;
 use crate::Timestamp;
 use crate::aws::SessionApi;
-use crate::sweep::{SweepOptions, SweepReport, sweep};
+use crate::sweep::{SweepOptions, SweepReport, sweep_with_tags};
 
 /// An EventBridge schedule's `source` and `detail-type`.
 const SCHEDULE_SOURCE: &str = "aws.events";
@@ -57,7 +57,8 @@ impl<A: SessionApi> Handler<A> {
             max_terminations,
             deadline,
         };
-        let report = sweep(&self.gate, &self.api, now, options).await;
+        let tags = self.tags.as_deref();
+        let report = sweep_with_tags(&self.gate, &self.api, tags, now, options).await;
         let mut lines: Vec<Value> = report.session_lines().collect();
         lines.push(report.summary_line());
         (lines, answer(&report))

@@ -9,7 +9,7 @@ use super::Handler;
 use super::redact::{redact, secrets_of};
 use crate::Timestamp;
 use crate::aws::SessionApi;
-use crate::described::{DESCRIBE_WAIT, Described, decide_described};
+use crate::described::{DESCRIBE_WAIT, Described, decide_described_with_tags};
 use crate::hook::{HookDecision, Mode, SessionRef};
 use crate::model::{Field, ParsedRecord, Read, parse_event};
 
@@ -91,7 +91,8 @@ impl<A: SessionApi> Handler<A> {
             Some(deadline) => describe_wait(deadline.saturating_duration_since(Instant::now())),
             None => DESCRIBE_WAIT,
         };
-        decide_described(&self.gate, &self.api, event, now, wait).await
+        let tags = self.tags.as_deref();
+        decide_described_with_tags(&self.gate, &self.api, event, now, wait, tags).await
     }
 
     /// Calls `TerminateSession` until the deadline: when the time runs out, the decision still

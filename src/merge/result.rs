@@ -74,6 +74,9 @@ pub(crate) struct ViolationLine {
     /// The id of the exception that waived it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) waived_by: Option<String>,
+    /// The action it acted with where the rule could not be judged (its `on_unknown`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) unjudged: Option<crate::policy::Action>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,6 +187,7 @@ impl<'p, W: Write> Reporter<'p> for ResultWriter<W> {
                     waived_by: violation
                         .waived_by
                         .map(|exception| exception.id().to_owned()),
+                    unjudged: violation.unjudged,
                 })
                 .collect(),
         });

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::tags::TagField;
+
 /// How a field's value is read by operators, which decides the operators it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -47,25 +49,58 @@ macro_rules! fields {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Field {
             $( $(#[$doc])* $variant, )*
+            /// A tag of the target, its cluster or the owner (`TargetTags.Environment`): not in
+            /// the record, but learned from an inventory or a lookup.
+            Tag(TagField),
         }
 
+        /// The record's fields in order, for their slots.
+        #[derive(Clone, Copy)]
+        enum Order { $( $variant, )* }
+
         impl Field {
-            /// Every field, in the order of the API reference, derived fields last.
+            /// Every field of the record and every derived one, in the order of the API
+            /// reference, derived fields last; tag fields, which any key makes, are not listed.
             pub const ALL: &'static [Field] = &[$(Field::$variant),*];
 
             /// The name policies use: the API's PascalCase name, dotted for nested members.
-            pub const fn name(self) -> &'static str {
-                match self { $(Field::$variant => $name,)* }
+            pub fn name(self) -> &'static str {
+                match self {
+                    Field::Tag(tag) => tag.name(),
+                    other => other.record_name(),
+                }
+            }
+
+            /// The name of a field of the record or a derived one, known while compiling (the
+            /// record reader's keys are made from it); empty for tag fields, which are named at
+            /// run time.
+            pub(crate) const fn record_name(self) -> &'static str {
+                match self { $(Field::$variant => $name,)* Field::Tag(_) => "" }
             }
 
             /// How operators read this field.
             pub fn kind(self) -> FieldKind {
-                match self { $(Field::$variant => FieldKind::$kind,)* }
+                match self { $(Field::$variant => FieldKind::$kind,)* Field::Tag(_) => FieldKind::Text }
             }
 
             /// Whether the engine computes this field instead of reading it from the record.
             pub fn is_derived(self) -> bool {
-                match self { $(Field::$variant => $derived,)* }
+                match self { $(Field::$variant => $derived,)* Field::Tag(_) => true }
+            }
+
+            /// The field's place among all of `ALL`; `None` for tag fields.
+            #[cfg(test)]
+            fn order(self) -> Option<usize> {
+                match self { $(Field::$variant => Some(Order::$variant as usize),)* Field::Tag(_) => None }
+            }
+
+            /// The slot of a field stored in a record, `None` for derived fields: one match,
+            /// since every record read asks it.
+            pub(crate) fn slot(self) -> Option<usize> {
+                match self {
+                    $(Field::$variant => if $derived { None } else { Some(Order::$variant as usize) },)*
+                    Field::Tag(_) => None,
+                }
             }
         }
     };
@@ -112,18 +147,26 @@ fields! {
 
 impl Field {
     /// Resolves a policy's field name; exact and case-sensitive, as the API's names are.
+    /// Tag fields (`TargetTags.<key>`, ...) keep everything after the first `.` as the key.
     pub fn from_name(name: &str) -> Option<Field> {
-        Self::ALL.iter().copied().find(|field| field.name() == name)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|field| field.name() == name)
+            .or_else(|| TagField::from_name(name).map(Field::Tag))
     }
 
-    /// The slot of a field stored in a record, `None` for derived fields.
-    pub(crate) fn slot(self) -> Option<usize> {
-        (!self.is_derived()).then_some(self as usize)
+    /// The tag field, for tag fields.
+    pub fn tag(self) -> Option<TagField> {
+        match self {
+            Field::Tag(tag) => Some(tag),
+            _ => None,
+        }
     }
 }
 
 /// How many fields a record stores (the derived ones come after them in `Field`).
-pub(crate) const STORED_FIELDS: usize = Field::Target as usize + 1;
+pub(crate) const STORED_FIELDS: usize = Order::Target as usize + 1;
 
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -146,7 +189,10 @@ mod tests {
     #[test]
     fn stored_fields_come_before_derived_ones() {
         for &field in Field::ALL {
-            assert_eq!(field.slot().is_some(), (field as usize) < STORED_FIELDS);
+            assert_eq!(
+                field.slot().is_some(),
+                field.order().is_some_and(|order| order < STORED_FIELDS)
+            );
         }
     }
 }

@@ -2,9 +2,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use super::field::{Field, FieldKind, STORED_FIELDS};
 use super::owner::OwnerArn;
+use super::tags::{SessionTags, TagRead};
 use super::timestamp::{Timestamp, TimestampError};
 
 /// A JSON value of a record field, kept as the record wrote it.
@@ -143,6 +145,9 @@ pub enum UnreadableOperand {
     /// The reason as a result object wrote it, read back by `merge`.
     #[error("{0}")]
     Recorded(String),
+    /// A tag field whose tags could not be learned: the rule could not be judged.
+    #[error("{field} could not be learned: {reason}")]
+    UnknownTags { field: Field, reason: String },
 }
 
 /// Outputs write the reason as the sentence it displays as.
@@ -164,6 +169,9 @@ pub struct Session<'a> {
     /// Keys of the record that are not members of `Session`, as written: allowed, since AWS
     /// adds members, but reported so that a misspelt export column is seen.
     unknown_keys: Vec<Cow<'a, str>>,
+    /// The tags of the target, its cluster and the owner, where a policy set reads them: no
+    /// record carries them; an inventory or a lookup gives them.
+    tags: Option<Arc<SessionTags>>,
 }
 
 impl Default for Session<'_> {
@@ -173,6 +181,7 @@ impl Default for Session<'_> {
             start: Read::Absent,
             end: Read::Absent,
             unknown_keys: Vec::new(),
+            tags: None,
         }
     }
 }
@@ -222,7 +231,27 @@ impl<'a> Session<'a> {
                 .into_iter()
                 .map(|key| Cow::Owned(key.into_owned()))
                 .collect(),
+            tags: self.tags,
         }
+    }
+
+    /// The record judged with these tags.
+    pub fn set_tags(&mut self, tags: Arc<SessionTags>) {
+        self.tags = Some(tags);
+    }
+
+    /// The tags the record is judged with, if any were given.
+    pub fn tags(&self) -> Option<&SessionTags> {
+        self.tags.as_deref()
+    }
+
+    /// A tag field as read from the given tags; unknown where none were given.
+    pub fn tag(&self, field: Field) -> Option<TagRead<'_>> {
+        let tag = field.tag()?;
+        Some(match &self.tags {
+            Some(tags) => tags.read(tag),
+            None => TagRead::Unknown(NO_TAG_SOURCE),
+        })
     }
 
     /// Keys of the record that are not members of `Session`, in the order written.
@@ -246,6 +275,11 @@ impl<'a> Session<'a> {
             Field::OwnerAccount => self.owner_part(OwnerArn::account),
             Field::OwnerName => self.owner_part(OwnerArn::name),
             Field::OwnerRole => self.owner_part(OwnerArn::role),
+            // An unknown tag is judged before any operator reads it (see `Condition::judge`).
+            Field::Tag(_) => match self.tag(field) {
+                Some(TagRead::Value(text)) => Read::Value(text),
+                _ => Read::Absent,
+            },
             _ => match self.value(field) {
                 None => Read::Absent,
                 Some(Value::String(text)) => Read::Value(text),
@@ -459,6 +493,9 @@ fn json_number(n: f64) -> serde_json::Value {
     }
     serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
+
+/// Why tags are unknown when no inventory or lookup gave any.
+pub const NO_TAG_SOURCE: &str = "no tag source was given (pass --tags FILE or --lookup-tags)";
 
 /// Durations are reported to the millisecond's worth of minutes, so reports stay readable and stable.
 pub(crate) fn round_minutes(minutes: f64) -> f64 {

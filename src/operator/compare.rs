@@ -15,7 +15,7 @@ pub(crate) enum Operand<T> {
 }
 
 /// Reads `{ field: Name }` and resolves the name, requiring a field of the kind `wanted` accepts.
-fn field_operand(
+pub(super) fn field_operand(
     cx: &mut Compiler<'_>,
     op: OperatorName,
     arg: &Node,

@@ -47,6 +47,16 @@ impl Texts {
     }
 }
 
+/// What YAML reads an unquoted scalar as, where it is not text: a tag value written so is
+/// compared as its text, which may not be what was meant (`01` is `1` to YAML).
+fn yaml_non_text(text: &str) -> Option<&'static str> {
+    match text {
+        "true" | "false" | "True" | "False" | "TRUE" | "FALSE" => Some("a boolean"),
+        _ if text.parse::<f64>().is_ok() => Some("a number"),
+        _ => None,
+    }
+}
+
 impl Membership {
     pub(super) fn compile(
         cx: &mut Compiler<'_>,
@@ -98,6 +108,21 @@ impl Membership {
                     },
                 ));
                 continue;
+            }
+            if field.tag().is_some()
+                && scalar.may_coerce()
+                && let Some(read_as) = yaml_non_text(text)
+            {
+                let length = text.chars().count();
+                cx.warn(
+                    item.span(),
+                    length,
+                    CompileError::TagValueNotText {
+                        field: field.name(),
+                        value: text.to_owned(),
+                        read_as,
+                    },
+                );
             }
             match field.kind() {
                 FieldKind::Text | FieldKind::Object => {

@@ -1,10 +1,12 @@
 //! A rule a record broke, as evaluation finds it: borrowed from the compiled set, with its
 //! message and value written only when a report asks, into a buffer the caller reuses.
 
-use super::{Case, Exception, Policy, Rule, Violation};
+use std::fmt::Write;
+
+use super::{Action, Case, Exception, Policy, Rule, Violation};
 use crate::condition::Failure;
 use crate::message::{MessageContext, write_default_message};
-use crate::model::{Session, Timestamp};
+use crate::model::{Actual, Session, Timestamp};
 
 /// A broken rule of one record, before its words are written.
 #[derive(Debug, Clone)]
@@ -14,11 +16,39 @@ pub(crate) struct Breach<'p> {
     pub(crate) failure: Failure<'p>,
     pub(crate) case: Option<&'p Case>,
     pub(crate) waived_by: Option<&'p Exception>,
+    /// Where the rule could not be judged (tags it reads could not be learned): the action
+    /// it acts with, after the rule's `on_unknown`; the failure's reason says which tag.
+    pub(crate) unjudged: Option<Action>,
 }
 
 impl<'p> Breach<'p> {
-    /// Appends the violation's message to `out`: the rule's template, or the default message.
+    /// What it does to the decision: the rule's action, or where the rule could not be
+    /// judged, the action its `on_unknown` gives.
+    pub(crate) fn action(&self) -> Action {
+        self.unjudged.unwrap_or(self.rule.action)
+    }
+
+    /// The value reports show: the failing field's, or nothing where the rule could not be
+    /// judged.
+    pub(crate) fn actual<'s>(&self, session: &'s Session<'_>, now: Timestamp) -> Actual<'s> {
+        match self.unjudged {
+            Some(_) => Actual::Json(serde_json::Value::Null),
+            None => session.actual_ref(self.failure.field, now),
+        }
+    }
+
+    /// Appends the violation's message to `out`: the rule's template, or the default message;
+    /// where the rule could not be judged, why.
     pub(crate) fn write_message(&self, session: &Session<'_>, now: Timestamp, out: &mut String) {
+        if self.unjudged.is_some() {
+            out.push_str(&self.rule.qualified_id);
+            out.push_str(" could not be judged: ");
+            if let Some(reason) = &self.failure.reason {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "{reason}");
+            }
+            return;
+        }
         match &self.rule.message {
             Some(template) => template.render_into(
                 session,
@@ -41,7 +71,10 @@ impl<'p> Breach<'p> {
     pub(crate) fn violation(self, session: &Session<'_>, now: Timestamp) -> Violation<'p> {
         let mut message = String::new();
         self.write_message(session, now, &mut message);
-        let actual = session.actual(self.failure.field, now);
+        let actual = match self.actual(session, now) {
+            Actual::Text(text) => serde_json::Value::String(text.to_owned()),
+            Actual::Json(value) => value,
+        };
         Violation {
             message,
             actual,
@@ -61,6 +94,7 @@ impl<'p> Breach<'p> {
             expected: std::borrow::Cow::Borrowed(self.failure.expected),
             unreadable: self.failure.reason,
             waived_by: self.waived_by,
+            unjudged: self.unjudged,
         }
     }
 }

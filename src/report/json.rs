@@ -84,9 +84,9 @@ pub(crate) fn render_breaches(
         // Ids match `[a-z0-9][a-z0-9._-]*` and names are the report's own: written as they
         // are, as in the JSON Lines report.
         text.extend_from_slice(b"{\"action\":\"");
-        text.extend_from_slice(breach.rule.action().name().as_bytes());
+        text.extend_from_slice(breach.action().name().as_bytes());
         text.extend_from_slice(b"\",\"actual\":");
-        let actual = session.actual_ref(breach.failure.field, now);
+        let actual = breach.actual(session, now);
         ActualRef::of(&actual).write(text);
         text.extend_from_slice(b",\"expected\":");
         push_str(text, breach.failure.expected);

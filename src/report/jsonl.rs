@@ -73,9 +73,9 @@ pub(crate) fn render_breaches(
     for breach in out.breaches.iter() {
         out.message.clear();
         breach.write_message(session, now, &mut out.message);
-        let actual = session.actual_ref(breach.failure.field, now);
+        let actual = breach.actual(session, now);
         let view = ViolationView {
-            action: breach.rule.action(),
+            action: breach.action(),
             actual: &serde_json::Value::Null,
             expected: breach.failure.expected,
             field: breach.failure.field.name(),

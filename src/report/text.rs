@@ -178,7 +178,7 @@ impl<'p, W: Write> Reporter<'p> for TextReporter<W> {
                     self.out,
                     "  {} {:<5} {id}: {message}",
                     self.paint(severity_style(severity), &label),
-                    violation.rule.action().name(),
+                    violation.action().name(),
                 )?,
                 Some(exception) => writeln!(
                     self.out,

@@ -18,7 +18,7 @@ pub(super) fn mapping(kind: FieldKind, value: &Value) -> Value {
     let mut operators = Map::new();
     for op in OperatorName::ALL {
         if op.applies_to(kind) {
-            operators.insert(op.name().to_owned(), operator_schema(op, value));
+            operators.insert(op.name().to_owned(), operator_schema(op, kind, value));
         }
     }
     json!({
@@ -30,7 +30,10 @@ pub(super) fn mapping(kind: FieldKind, value: &Value) -> Value {
     })
 }
 
-fn operator_schema(op: OperatorName, value: &Value) -> Value {
+/// The names of tag fields: a family, a dot, and any key.
+pub(super) const TAG_FIELD_PATTERN: &str = r"^(TargetTags|TargetClusterTags|OwnerTags)\..+$";
+
+fn operator_schema(op: OperatorName, kind: FieldKind, value: &Value) -> Value {
     use OperatorName as Op;
     let doc = op.doc();
     let field_ref = |wanted: fn(FieldKind) -> bool, noun: &str| {
@@ -53,6 +56,28 @@ fn operator_schema(op: OperatorName, value: &Value) -> Value {
             let names: Vec<&str> = JsonType::ALL.iter().map(|t| t.name()).collect();
             json!({ "type": "string", "enum": names, "description": doc })
         }
+        // Text is compared with another text field too: a tag field (`TargetTags.team`) or one
+        // of the record's.
+        Op::Equals | Op::NotEquals if kind.is_textual() => json!({
+            "description": doc,
+            "anyOf": [
+                value,
+                {
+                    "type": "object",
+                    "description": "Compare with the text of another field of the same record, or a tag field.",
+                    "additionalProperties": false,
+                    "required": ["field"],
+                    "properties": { "field": {
+                        "type": "string",
+                        "description": "The field: a text field, or `TargetTags.<key>`, `TargetClusterTags.<key>`, `OwnerTags.<key>`.",
+                        "anyOf": [
+                            { "enum": Field::ALL.iter().filter(|f| f.kind().is_textual()).map(|f| f.name()).collect::<Vec<_>>() },
+                            { "pattern": TAG_FIELD_PATTERN },
+                        ],
+                    } },
+                },
+            ],
+        }),
         Op::Equals | Op::NotEquals => with_description(value, doc),
         Op::In | Op::NotIn => json!({
             "description": doc,

@@ -7,7 +7,7 @@ use crate::compile::{
     CASE_KEYS, DEFAULTS_KEYS, EXCEPTION_KEYS, POLICY_KEYS, RULE_KEYS, api_values,
 };
 use crate::model::{Field, FieldKind};
-use crate::policy::{Action, Severity};
+use crate::policy::{Action, OnUnknown, Severity};
 
 use super::{
     DRAFT, ID, TIMESTAMP_PATTERN, field_doc, object, operators, reference, text, timestamp_schema,
@@ -65,6 +65,7 @@ pub fn policy_schema() -> Value {
                 "additionalProperties": false,
                 "properties": object(DEFAULTS_KEYS, |key| match key {
                     "severity" => reference("severity", "The default severity (default: `medium`)."),
+                    "on_unknown" => on_unknown_schema("What rules do where tags they read could not be learned (default: `action`)."),
                     _ => reference("action", "The default action (default: `deny`)."),
                 }),
             }),
@@ -126,6 +127,7 @@ fn rule_schema() -> Value {
             "description" => text("What the rule requires and why: `ssm-guard explain` and reports show it."),
             "severity" => reference("severity", "How serious a violation is (default: the policy's `defaults`, else `medium`)."),
             "action" => reference("action", "What a violation does to the decision (default: the policy's `defaults`, else `deny`)."),
+            "on_unknown" => on_unknown_schema("What the rule does where tags it reads could not be learned (default: the policy's `defaults`, else `action`)."),
             "when" => reference("condition", "The rule applies only to records where this holds."),
             "require" => reference("condition", "What must hold wherever the rule applies; where it does not, a violation. Use either `require` or `cases`."),
             "cases" => cases_schema(),
@@ -135,6 +137,21 @@ fn rule_schema() -> Value {
                 "pattern": template_pattern(),
             }),
         }),
+    })
+}
+
+/// `on_unknown`: what a rule does where it could not be judged.
+fn on_unknown_schema(description: &str) -> Value {
+    json!({
+        "type": "string",
+        "enum": OnUnknown::NAMES,
+        "enumDescriptions": [
+            "A violation with the rule's own action, saying it could not be judged.",
+            "A violation that denies.",
+            "A violation that warns.",
+            "No violation.",
+        ],
+        "description": description,
     })
 }
 
@@ -241,12 +258,17 @@ fn condition_schema() -> Value {
         "not".into(),
         reference("condition", "The condition does not hold."),
     );
+    let tag_field = reference(
+        &kind_key(FieldKind::Text),
+        "A tag of the target (`TargetTags.<key>`), of an ECS target's cluster (`TargetClusterTags.<key>`) or of the owner's IAM role or user (`OwnerTags.<key>`, keys in any case): everything after the first `.` is the key. Absent where the known tags lack the key; unknown where the tags could not be learned. (a string)",
+    );
     json!({
         "type": "object",
         "description": "A condition: every entry holds. An entry is a field (`Field: value` equals, `Field: [..]` is one of, `Field: { operator: argument }`) or a combinator (`all`, `any`, `not`).",
         "additionalProperties": false,
         "minProperties": 1,
         "properties": properties,
+        "patternProperties": { operators::TAG_FIELD_PATTERN: tag_field },
     })
 }
 
@@ -322,6 +344,7 @@ fn template_pattern() -> String {
         .map(|f| f.name().replace('.', r"\."))
         .collect();
     names.extend(["rule", "policy", "severity"].map(str::to_owned));
+    names.push(r"(?:TargetTags|TargetClusterTags|OwnerTags)\.[^{}]+".to_owned());
     format!(r"^(?:[^{{]|\{{\{{|\{{(?:{})\}})*$", names.join("|"))
 }
 

@@ -69,6 +69,16 @@ pub fn test_schema() -> Value {
                     "properties": {
                         "name": text("What the test shows, as the runner prints it."),
                         "session": session_schema(),
+                        "tags": {
+                            "type": "object",
+                            "description": "The tags the session is judged with, per family: a map of keys and values (known; a key not in it is absent), or `unknown`. A family not given, or a test without `tags`, has unknown tags.",
+                            "additionalProperties": false,
+                            "properties": {
+                                "target": tag_set("The target's own tags (`TargetTags.<key>`)."),
+                                "cluster": tag_set("An ECS target's cluster's tags (`TargetClusterTags.<key>`)."),
+                                "owner": tag_set("The owner's IAM role or user tags (`OwnerTags.<key>`)."),
+                            },
+                        },
                         "now": {
                             "$ref": "#/definitions/timestamp",
                             "description": "The evaluation time (RFC 3339, or a date for its start in UTC): ends an active session's `Duration` and judges waivers of records without `StartDate`. Default: the clock.",
@@ -141,6 +151,17 @@ fn session_schema() -> Value {
                 "properties": { "file": text("A record file, relative to the test file's folder.") },
             },
             { "type": "object", "properties": properties },
+        ],
+    })
+}
+
+/// One family's tags in a test: a map of keys and values, or `unknown`.
+fn tag_set(description: &str) -> Value {
+    json!({
+        "description": description,
+        "oneOf": [
+            {"type": "object", "additionalProperties": {"type": "string"}},
+            {"const": "unknown"},
         ],
     })
 }

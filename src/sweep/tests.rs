@@ -208,3 +208,80 @@ fn unreadable_sessions_and_broken_policies_terminate_nothing() {
     assert!(api.terminated.lock().unwrap().is_empty());
     assert!(report.error.unwrap().contains("boom"));
 }
+
+/// Lists the instance as `Environment` of each answer in turn, the last one repeating.
+#[derive(Debug)]
+struct ChangingTags(Mutex<Vec<&'static str>>);
+
+impl crate::tags::TagApi for ChangingTags {
+    async fn list_tagged(
+        &self,
+        _kind: crate::tags::ListedType,
+    ) -> Result<std::collections::HashMap<String, crate::model::Tags>, crate::tags::LookupError>
+    {
+        let mut answers = self.0.lock().unwrap();
+        let environment = if answers.len() > 1 {
+            answers.remove(0)
+        } else {
+            answers[0]
+        };
+        Ok(std::collections::HashMap::from([(
+            "i-0123456789abcdef0".to_owned(),
+            [("Environment", environment)].into_iter().collect(),
+        )]))
+    }
+
+    async fn node_tags(&self, _node: &str) -> Result<crate::model::Tags, crate::tags::LookupError> {
+        unreachable!("no managed node here")
+    }
+
+    async fn owner_tags(
+        &self,
+        _owner: &crate::tags::OwnerRef,
+    ) -> Result<crate::model::Tags, crate::tags::LookupError> {
+        unreachable!("no owner tag is read")
+    }
+}
+
+fn tagged_gate() -> Gate {
+    let mut sources = SourceMap::new();
+    sources.add(
+        "prod.yaml",
+        "policy: prod\nrules:\n  - id: cap\n    when: { TargetTags.Environment: prod }\n    require: { MaxSessionDuration: { lte: 60 } }\n",
+    );
+    Gate::new(compile(&sources, now()).unwrap().set, Mode::Enforce)
+}
+
+fn run_tagged(api: &FakeSsm, tags: &crate::tags::LiveTags<ChangingTags>) -> SweepReport {
+    let options = SweepOptions {
+        max_terminations: 5,
+        deadline: None,
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+        .block_on(sweep_with_tags(
+            &tagged_gate(),
+            api,
+            Some(tags),
+            now(),
+            options,
+        ))
+}
+
+#[test]
+fn a_session_denied_by_cached_tags_is_terminated_only_if_a_fresh_read_still_denies_it() {
+    let api = fake(vec![session("s-1", "240", "Connected")]);
+    let moved = crate::tags::LiveTags::new(ChangingTags(Mutex::new(vec!["prod", "dev"])));
+    let report = run_tagged(&api, &moved);
+    assert_eq!(actions(&report), [("s-1", SweepAction::None)]);
+    assert!(api.terminated.lock().unwrap().is_empty());
+    assert_eq!(moved.calls(), 2, "the cached read, then the fresh one");
+
+    let api = fake(vec![session("s-1", "240", "Connected")]);
+    let still = crate::tags::LiveTags::new(ChangingTags(Mutex::new(vec!["prod"])));
+    let report = run_tagged(&api, &still);
+    assert_eq!(actions(&report), [("s-1", SweepAction::Terminated)]);
+    assert_eq!(*api.terminated.lock().unwrap(), ["s-1"]);
+}

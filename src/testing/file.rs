@@ -34,6 +34,8 @@ pub struct TestFile {
 pub struct TestDoc {
     pub name: Located<String>,
     pub session: Located<SessionDoc>,
+    /// `tags`: the tags the session is judged with, as the JSON they stand for.
+    pub tags: Option<Located<Result<serde_json::Value, String>>>,
     pub now: Option<Located<String>>,
     pub decision: Option<Decision>,
     pub violations: Option<Vec<Located<Expected>>>,
@@ -124,7 +126,7 @@ impl Reader {
     }
 
     fn test(&self, node: &Node, path: String) -> Read<TestDoc> {
-        let fields = self.mapping(node, path, &["name", "session", "now", "expect"])?;
+        let fields = self.mapping(node, path, &["name", "session", "tags", "now", "expect"])?;
         let name = self.required(&fields, "name")?;
         let name = self.text(name, &fields.path("name"))?;
         let session = self.required(&fields, "session")?;
@@ -132,6 +134,10 @@ impl Reader {
             value: session_doc(session),
             at: self.at(session),
         };
+        let tags = fields.get("tags").map(|tags| Located {
+            value: yaml::json(tags),
+            at: self.at(tags),
+        });
         let now = match fields.get("now") {
             Some(now) => self.optional_text(now, &fields.path("now"))?,
             None => None,
@@ -154,6 +160,7 @@ impl Reader {
         Ok(TestDoc {
             name,
             session,
+            tags,
             now,
             decision,
             violations,

@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use super::{Suite, TestCase, load_folder, run_text};
 use crate::diagnostic::Diagnostic;
-use crate::model::{Session, Timestamp};
+use crate::model::{Field, Session, TagFamily, Timestamp};
 use crate::policy::{Body, CompiledPolicySet, Evaluation};
 use crate::source::SourceMap;
 use crate::witness::{Answer, Budget, Engine, Outcome, Query, Witness};
@@ -214,7 +214,8 @@ pub fn suggest(
             Answer::Unknown => gaps.push(format!("{name}: no session found within the budget")),
         }
     }
-    let mut text = write(&folder, &suggested, &gaps);
+    let reads_tags = !set.tag_families().is_empty();
+    let mut text = write(&folder, &suggested, &gaps, reads_tags);
     // The file is read back and run as `ssm-guard test` would: a test that does not pass is
     // left out (none should be), so that what is suggested always passes.
     let mut tests = suggested.len();
@@ -228,7 +229,7 @@ pub fn suggest(
         if !failed.is_empty() {
             suggested.retain(|s| !failed.contains(&s.name.as_str()));
             tests = suggested.len();
-            text = write(&folder, &suggested, &gaps);
+            text = write(&folder, &suggested, &gaps, reads_tags);
         }
     }
     let complete = covered(&suite, &text, clock);
@@ -373,7 +374,8 @@ fn policy_exceptions(set: &CompiledPolicySet, rule: usize) -> usize {
         .map_or(0, |p| p.exceptions().len())
 }
 
-fn write(folder: &Path, suggested: &[Suggested], gaps: &[String]) -> String {
+/// With `reads_tags`, each test gives the tags its session was judged with.
+fn write(folder: &Path, suggested: &[Suggested], gaps: &[String], reads_tags: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -408,9 +410,15 @@ fn write(folder: &Path, suggested: &[Suggested], gaps: &[String]) -> String {
         }
         names.push(name.clone());
         let _ = writeln!(out, "  - name: {}", yaml_string(&name));
-        out.push_str("    session:\n");
         let record = &test.witness.record;
+        if let Some(tags) = tags_of(record, reads_tags) {
+            let _ = writeln!(out, "    tags: {tags}");
+        }
+        out.push_str("    session:\n");
         for key in crate::witness::ordered_keys(record) {
+            if Field::from_name(key).is_some_and(|field| field.tag().is_some()) {
+                continue;
+            }
             if let Some(value) = record.get(key) {
                 let _ = writeln!(out, "      {}: {}", yaml_key(key), yaml_flow(value));
             }
@@ -433,6 +441,40 @@ fn write(folder: &Path, suggested: &[Suggested], gaps: &[String]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The `tags` of a test whose witness names tag fields: every family given, as the engine
+/// searched them (known, a key not named absent); `None` where it names none.
+fn tags_of(record: &serde_json::Map<String, serde_json::Value>, always: bool) -> Option<String> {
+    let mut families: [Vec<String>; 3] = Default::default();
+    let mut any = always;
+    for (key, value) in record {
+        let Some(tag) = Field::from_name(key).and_then(Field::tag) else {
+            continue;
+        };
+        any = true;
+        let serde_json::Value::String(_) = value else {
+            continue;
+        };
+        let index = match tag.family() {
+            TagFamily::Target => 0,
+            TagFamily::TargetCluster => 1,
+            TagFamily::Owner => 2,
+        };
+        if let Some(family) = families.get_mut(index) {
+            family.push(format!("{}: {}", yaml_key(tag.key()), yaml_flow(value)));
+        }
+    }
+    if !any {
+        return None;
+    }
+    let [target, cluster, owner] = families;
+    Some(format!(
+        "{{ target: {{ {} }}, cluster: {{ {} }}, owner: {{ {} }} }}",
+        target.join(", "),
+        cluster.join(", "),
+        owner.join(", ")
+    ))
 }
 
 /// A key as written: plain where it is a field name.

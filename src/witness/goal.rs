@@ -79,6 +79,19 @@ impl<'p> Goal<'p> {
         }
     }
 
+    /// Whether the goal compares the texts of two fields (`equals: { field: Name }`). The
+    /// engine searches each text field on its own, so such a goal is answered "unknown", never
+    /// "impossible".
+    pub(crate) fn compares_texts(&self) -> bool {
+        match self {
+            Self::True | Self::False | Self::StartedBefore(_) => false,
+            Self::Cond(condition) => condition.compares_texts(),
+            Self::Literal(literal) => literal.compares_texts(),
+            Self::All(goals) | Self::Any(goals) => goals.iter().any(Goal::compares_texts),
+            Self::Not(goal) => goal.compares_texts(),
+        }
+    }
+
     fn optional(condition: Option<&'p Condition>) -> Self {
         condition.map_or(Self::True, Self::Cond)
     }

@@ -100,6 +100,19 @@ impl<'p> Literal<'p> {
     }
 }
 
+impl Literal<'_> {
+    /// Whether it compares the texts of two fields.
+    pub(crate) fn compares_texts(&self) -> bool {
+        matches!(
+            self.atom,
+            Atom::Check {
+                operator: Operator::SameAs(_),
+                ..
+            }
+        )
+    }
+}
+
 /// The operator's kind, so that keys of different operators with the same wording differ.
 fn kind(operator: &Operator) -> &'static str {
     match operator {
@@ -107,6 +120,7 @@ fn kind(operator: &Operator) -> &'static str {
         Operator::Present(_) => "present",
         Operator::Type(_) => "type",
         Operator::Membership(_) => "membership",
+        Operator::SameAs(_) => "same-as",
         Operator::Glob(_) => "glob",
         Operator::Pattern(_) => "pattern",
         Operator::Length { .. } => "length",

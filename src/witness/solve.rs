@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
 
@@ -12,7 +13,10 @@ use super::goal::Goal;
 use super::literal::{Group, Literal};
 use super::time::{self, TimeValues};
 use super::{owner, text};
-use crate::model::{Field, ParsedRecord, Session, Timestamp, Value, parse_record};
+use crate::model::{
+    Field, ParsedRecord, Session, SessionTags, TagFamily, TagSet, Tags, Timestamp, Value,
+    parse_record,
+};
 
 /// The answer for one group, or for a whole conjunction.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,8 +135,41 @@ pub(crate) fn assemble<'v>(
 pub(crate) fn read_back(record: &Map<String, Json>) -> Option<Session<'static>> {
     let bytes = serde_json::to_vec(record).ok()?;
     match parse_record(&bytes).ok()? {
-        ParsedRecord::Session(session) => Some(session.into_owned()),
+        ParsedRecord::Session(session) => {
+            let mut session = session.into_owned();
+            let tags = record
+                .iter()
+                .filter_map(|(key, value)| Some((Field::from_name(key)?, value)));
+            session.set_tags(Arc::new(known_tags(tags)));
+            Some(session)
+        }
         _ => None,
+    }
+}
+
+/// The tags of a witness: its record's tag fields (`"TargetTags.Environment": "prod"`) as
+/// known tags, every family known (a key it does not name is absent). The engine searches
+/// sessions whose tags are known; tags that could not be learned are the evaluation's to judge.
+pub(crate) fn known_tags<'v>(values: impl IntoIterator<Item = (Field, &'v Json)>) -> SessionTags {
+    let mut families = [Tags::default(), Tags::default(), Tags::default()];
+    for (field, value) in values {
+        let (Some(tag), Json::String(text)) = (field.tag(), value) else {
+            continue;
+        };
+        let index = match tag.family() {
+            TagFamily::Target => 0,
+            TagFamily::TargetCluster => 1,
+            TagFamily::Owner => 2,
+        };
+        if let Some(tags) = families.get_mut(index) {
+            tags.insert(tag.key(), text.as_str());
+        }
+    }
+    let [target, cluster, owner] = families;
+    SessionTags {
+        target: TagSet::Known(target),
+        cluster: TagSet::Known(cluster),
+        owner: TagSet::Known(owner),
     }
 }
 
@@ -145,8 +182,12 @@ pub(crate) fn verify(goal: &Goal<'_>, record: &Map<String, Json>, now: Timestamp
 /// input readers would make of them, without the JSON round trip.
 pub(crate) fn session_of(values: &[(Field, Option<&Json>)]) -> Session<'static> {
     let mut stored = Vec::new();
+    let tagged = values.iter().any(|(field, _)| field.tag().is_some());
     for (field, value) in values {
         let Some(value) = value else { continue };
+        if field.tag().is_some() {
+            continue;
+        }
         if *field == Field::OutputUrl
             && let Json::Object(members) = value
         {
@@ -163,7 +204,14 @@ pub(crate) fn session_of(values: &[(Field, Option<&Json>)]) -> Session<'static> 
             stored.push((*field, value));
         }
     }
-    Session::with(stored)
+    let mut session = Session::with(stored);
+    if tagged {
+        let tags = values
+            .iter()
+            .filter_map(|(field, value)| Some((*field, (*value)?)));
+        session.set_tags(Arc::new(known_tags(tags)));
+    }
+    session
 }
 
 fn model_value(json: &Json) -> Option<Value<'static>> {

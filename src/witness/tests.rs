@@ -184,6 +184,7 @@ fn the_shipped_policies_have_a_clean_session() {
     let clean = Engine::new(&compiled.set)
         .clean_session()
         .expect("a session that breaks nothing");
+    // Read back as the engine reads its witnesses: with its tags known.
     let session = solve::read_back(&clean.record).unwrap();
     assert_eq!(
         compiled.set.evaluate(&session, clean.now).decision,
@@ -211,4 +212,24 @@ fn minutes_written_unusually_are_found() {
         "{ all: [{ not: { Duration: { lte: 30 } } }, { not: { Duration: { gt: 0 } } }, { Duration: { lte: { field: MaxSessionDuration } } }] }",
     );
     assert_eq!(answer(&never, Outcome::Passes), Answer::Impossible);
+}
+
+#[test]
+fn tag_fields_are_searched_as_known_tags_and_the_witness_carries_them() {
+    let policy = rule(
+        "{ any: [{ TargetTags.Environment: prod }, { \"TargetClusterTags.aws:ecs:clusterName\": { glob: \"*-prod\" } }] }",
+    );
+    let Answer::Found(passes) = answer(&policy, Outcome::Passes) else {
+        panic!("no passing session")
+    };
+    let session = solve::read_back(&passes.record).unwrap();
+    assert!(session.tags().is_some(), "{:?}", passes.record);
+    let Answer::Found(fails) = answer(&policy, Outcome::Fails) else {
+        panic!("no failing session")
+    };
+    assert_ne!(passes.record, fails.record);
+    // Two texts compared are beyond the engine: "unknown", never "impossible".
+    let linked = rule("{ OwnerTags.team: { equals: { field: TargetTags.team } } }");
+    assert_eq!(answer(&linked, Outcome::Passes), Answer::Unknown);
+    assert_eq!(answer(&linked, Outcome::Fails), Answer::Unknown);
 }

@@ -90,7 +90,8 @@ impl TextSpec {
                 Operator::Membership(_)
                 | Operator::Compare(_)
                 | Operator::Time(_)
-                | Operator::During(_) => spec.relaxed = true,
+                | Operator::During(_)
+                | Operator::SameAs(_) => spec.relaxed = true,
             }
         }
         if spec.max.is_some_and(|max| max < spec.min) {

@@ -131,6 +131,7 @@ fn read<'p>(literals: &[&Literal<'p>]) -> Reading<'p> {
                     instant.windows.push(window);
                 }
             }
+            Operator::SameAs(_) => {}
             Operator::Compare(comparison) => match (comparison.operand(), field) {
                 (Operand::Value(n), Field::Duration) => reading.durations.push(n),
                 (Operand::Value(n), _) => reading.maxima.push(n),

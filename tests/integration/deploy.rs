@@ -112,7 +112,7 @@ fn a_schedule_invokes_the_sweep_every_5_minutes_by_default() {
 }
 
 #[test]
-fn the_role_may_list_sessions_and_terminate_them_and_nothing_else() {
+fn the_role_may_list_and_terminate_sessions_read_tags_and_nothing_else() {
     let template = json(&template());
     let statements = &template["Resources"]["GuardRole"]["Properties"]["Policies"][0]["PolicyDocument"]
         ["Statement"];
@@ -124,7 +124,27 @@ fn the_role_may_list_sessions_and_terminate_them_and_nothing_else() {
         .filter(|s| s.get("!If").is_none())
         .map(|s| (&s["Action"], &s["Resource"]))
         .collect();
-    assert_eq!(actions.len(), 3);
+    assert_eq!(actions.len(), 6);
+    // Tags are only read: exactly the calls of the tag lookups.
+    let mut reads: Vec<&str> = actions
+        .iter()
+        .flat_map(|(action, _)| match action {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        })
+        .filter(|action| action.contains("Tag") || action.starts_with("tag:"))
+        .collect();
+    reads.sort_unstable();
+    assert_eq!(
+        reads,
+        [
+            "iam:ListRoleTags",
+            "iam:ListUserTags",
+            "ssm:ListTagsForResource",
+            "tag:GetResources"
+        ]
+    );
     assert!(
         actions
             .iter()

@@ -2,7 +2,8 @@
 //! `application/x-amz-json-1.1`, errors as `{"__type": ..., "message": ...}` with HTTP 400):
 //! `DescribeSessions` (`State`, `Filters`, `MaxResults`, `NextToken`, in pages of a size the test
 //! chooses, a session listed only after a number of calls, throttling on chosen calls) and
-//! `TerminateSession`, which ends the session. Timestamps are epoch seconds, as numbers.
+//! `TerminateSession`, which ends the session, and `ListTagsForResource` for managed nodes
+//! (`mi-`), throttled for the nodes a test chooses. Timestamps are epoch seconds, as numbers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -38,6 +39,10 @@ pub struct SsmSetup {
     /// `DescribeSessions` calls (counting from 1) answered with `ThrottlingException`.
     pub throttle: Vec<usize>,
     pub deny: Deny,
+    /// Managed nodes and their tags, for `ListTagsForResource`.
+    pub node_tags: Vec<(String, Vec<(String, String)>)>,
+    /// Managed nodes whose `ListTagsForResource` always answers `ThrottlingException`.
+    pub throttle_tags: Vec<String>,
 }
 
 impl Default for SsmSetup {
@@ -49,6 +54,8 @@ impl Default for SsmSetup {
             late: Vec::new(),
             throttle: Vec::new(),
             deny: Deny::Nothing,
+            node_tags: Vec::new(),
+            throttle_tags: Vec::new(),
         }
     }
 }
@@ -106,6 +113,7 @@ impl FakeSsm {
                 let (status, answer) = match target.as_deref() {
                     Some("AmazonSSM.DescribeSessions") => state.describe(&body),
                     Some("AmazonSSM.TerminateSession") => state.terminate(&body),
+                    Some("AmazonSSM.ListTagsForResource") => state.list_tags(&body),
                     _ => error(400, "UnknownOperationException", "not served here"),
                 };
                 state.calls.push(SsmCall {
@@ -249,6 +257,32 @@ impl State {
 }
 
 /// Whether a session passes one filter (`{"key": ..., "value": ...}`).
+impl State {
+    fn list_tags(&mut self, body: &Value) -> (u16, Value) {
+        let id = body["ResourceId"].as_str().unwrap_or("");
+        if body["ResourceType"] != "ManagedInstance" {
+            return error(
+                400,
+                "InvalidResourceType",
+                "only ManagedInstance is served here",
+            );
+        }
+        if self.setup.throttle_tags.iter().any(|node| node == id) {
+            return error(400, "ThrottlingException", "Rate exceeded");
+        }
+        match self.setup.node_tags.iter().find(|(node, _)| node == id) {
+            Some((_, tags)) => {
+                let list: Vec<Value> = tags
+                    .iter()
+                    .map(|(key, value)| json!({"Key": key, "Value": value}))
+                    .collect();
+                (200, json!({"TagList": list}))
+            }
+            None => error(400, "InvalidResourceId", "The resource ID is not valid"),
+        }
+    }
+}
+
 fn matches(session: &Value, filter: &Value) -> bool {
     let value = filter["value"].as_str().unwrap_or("");
     let field = |name: &str| session[name].as_str().unwrap_or("").to_owned();

@@ -4,11 +4,12 @@ use std::io::Write;
 
 use serde_json::json;
 use ssm_guard::Timestamp;
-use ssm_guard::aws::SsmApi;
+use ssm_guard::aws::{SdkTagApi, SsmApi};
 use ssm_guard::hook::{Gate, Mode};
 use ssm_guard::sweep::{
-    DEFAULT_MAX_TERMINATIONS, SweepAction, SweepFailure, SweepOptions, SweepReport, sweep,
+    DEFAULT_MAX_TERMINATIONS, SweepAction, SweepFailure, SweepOptions, SweepReport, sweep_with_tags,
 };
+use ssm_guard::tags::LiveTags;
 
 use super::super::exit;
 use super::super::policies::use_color;
@@ -60,7 +61,17 @@ pub(super) fn run(args: Args) -> u8 {
     };
     let report = runtime.block_on(async {
         let api = SsmApi::from_settings(&args.aws.settings()).await;
-        sweep(&gate, &api, now, options).await
+        // Tags are looked up only where the policies read them.
+        let reads_tags = gate
+            .policies()
+            .is_some_and(|set| !set.tag_families().is_empty());
+        let tags = match reads_tags {
+            true => Some(LiveTags::new(
+                SdkTagApi::from_settings(&args.aws.settings()).await,
+            )),
+            false => None,
+        };
+        sweep_with_tags(&gate, &api, tags.as_ref(), now, options).await
     });
     let mut out = std::io::stdout().lock();
     let written = match (args.format, report.failure) {

@@ -134,7 +134,7 @@ impl Written {
         reason = "evaluated while compiling: an index out of bounds fails the build"
     )]
     const fn of(field: Field) -> Self {
-        let name = field.name().as_bytes();
+        let name = field.record_name().as_bytes();
         let length = name.len() + 2;
         let mut text = [0u8; Self::WIDTH];
         let mut mask = [0u8; Self::WIDTH];
