@@ -263,10 +263,18 @@ impl<'p> Checker<'p> {
         let (work_tx, work_rx) = mpsc::sync_channel::<Work>(depth);
         let work_rx = Mutex::new(work_rx);
         let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Finished<'p>)>(depth);
-        // Emptied batches go back to the reader, and emptied lists of outcomes to the
-        // evaluators, so that their buffers are allocated once, not once a batch.
+        // Emptied batches go back to the reader, and emptied results to the evaluators, so
+        // that their buffers are allocated once, not once a batch. Results are a fixed number:
+        // an evaluating thread takes one before it takes a batch, and the writer gives it back
+        // once written, so that however threads are scheduled, no more batches' results wait
+        // for the writer than that (a slow thread would otherwise let the others' pile up).
+        // The batch the writer waits for was taken first, with a result, so it always ends.
         let (free_tx, free_rx) = mpsc::sync_channel::<Batch>(depth + self.jobs);
-        let (spare_tx, spare_rx) = mpsc::sync_channel::<Finished<'p>>(depth + self.jobs);
+        let results = self.jobs * 2 + 2;
+        let (spare_tx, spare_rx) = mpsc::sync_channel::<Finished<'p>>(results);
+        for _ in 0..results {
+            let _ = spare_tx.try_send(Finished::default());
+        }
         let spare_rx = Mutex::new(spare_rx);
         let cancelled = AtomicBool::new(false);
         std::thread::scope(|scope| {
@@ -297,18 +305,20 @@ impl<'p> Checker<'p> {
                 let free_tx = free_tx.clone();
                 scope.spawn(move || {
                     loop {
+                        let spare = match spare_rx.lock() {
+                            Ok(spares) => spares.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(mut finished) = spare else {
+                            return;
+                        };
                         let work = match work_rx.lock() {
                             Ok(receiver) => receiver.recv(),
                             Err(_) => return,
                         };
-                        let (sequence, finished) = match work {
+                        finished.rendered.clear();
+                        let sequence = match work {
                             Ok(Work::Batch(sequence, batch)) => {
-                                let mut finished: Finished<'p> = spare_rx
-                                    .lock()
-                                    .ok()
-                                    .and_then(|spares| spares.try_recv().ok())
-                                    .unwrap_or_default();
-                                finished.rendered.clear();
                                 for item in &batch.items {
                                     let outcome = self.evaluate_item(
                                         &batch,
@@ -320,12 +330,11 @@ impl<'p> Checker<'p> {
                                 }
                                 // A full return queue means enough spares: drop this one.
                                 let _ = free_tx.try_send(batch);
-                                (sequence, finished)
+                                sequence
                             }
                             Ok(Work::Failed(sequence, error)) => {
-                                let mut finished = Finished::default();
                                 finished.outcomes.push(Outcome::ReadFailed(error));
-                                (sequence, finished)
+                                sequence
                             }
                             Err(_) => return,
                         };
@@ -353,14 +362,16 @@ impl<'p> Checker<'p> {
                             break 'receive;
                         }
                     }
-                    // A full return queue means enough spares: drop this one.
+                    // The queue holds every result there is, so it has room for this one.
                     let _ = spare_tx.try_send(finished);
                 }
             }
             if result.is_err() {
                 // The reporter failed (a closed pipe): stop the reader, and drain the
-                // evaluators so that they can finish.
+                // evaluators so that they can finish; with no results coming back, an
+                // evaluator waiting for one finds the queue closed and stops.
                 cancelled.store(true, Ordering::Relaxed);
+                drop(spare_tx);
                 done.for_each(drop);
             }
             result
