@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Violations;
-use super::jsonl::{ActualRef, Place, Scratch, push_opt_str};
+use super::jsonl::{ActualRef, Place, Scratch, push_opt_str, write_spliced};
 use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
 use crate::json_text::push_str;
 use crate::model::{Session, Timestamp};
@@ -119,22 +119,6 @@ pub(crate) fn render_breaches(
     text.extend_from_slice(b"]}");
 }
 
-impl<W: Write> JsonReporter<W> {
-    /// Writes rendered text with the record number at each splice.
-    fn write_spliced(&mut self, record: u64, text: &[u8], splices: &[usize]) -> io::Result<()> {
-        let mut number = itoa::Buffer::new();
-        let number = number.format(record).as_bytes();
-        let mut at = 0;
-        for &splice in splices {
-            self.out
-                .write_all(text.get(at..splice).unwrap_or_default())?;
-            self.out.write_all(number)?;
-            at = splice;
-        }
-        self.out.write_all(text.get(at..).unwrap_or_default())
-    }
-}
-
 impl<'p, W: Write> Reporter<'p> for JsonReporter<W> {
     fn rendering(&self) -> Option<Rendering> {
         Some(Rendering::Json)
@@ -148,7 +132,7 @@ impl<'p, W: Write> Reporter<'p> for JsonReporter<W> {
     ) -> io::Result<()> {
         self.start()?;
         self.out.write_all(b"\n")?;
-        self.write_spliced(result.record, text, splices)
+        write_spliced(&mut self.out, result.record, text, splices)
     }
 
     fn record(&mut self, result: &RecordResult<'p>) -> io::Result<()> {

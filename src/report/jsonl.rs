@@ -202,20 +202,22 @@ pub(crate) fn push_opt_str(text: &mut Vec<u8>, value: Option<&str>) {
     }
 }
 
-impl<W: Write> JsonLinesReporter<W> {
-    /// Writes rendered lines with the record number at each splice.
-    fn write_spliced(&mut self, record: u64, text: &[u8], splices: &[usize]) -> io::Result<()> {
-        let mut number = itoa::Buffer::new();
-        let number = number.format(record).as_bytes();
-        let mut at = 0;
-        for &splice in splices {
-            self.out
-                .write_all(text.get(at..splice).unwrap_or_default())?;
-            self.out.write_all(number)?;
-            at = splice;
-        }
-        self.out.write_all(text.get(at..).unwrap_or_default())
+/// Writes text rendered where records were evaluated, with the record number at each splice.
+pub(crate) fn write_spliced(
+    out: &mut impl Write,
+    record: u64,
+    text: &[u8],
+    splices: &[usize],
+) -> io::Result<()> {
+    let mut number = itoa::Buffer::new();
+    let number = number.format(record).as_bytes();
+    let mut at = 0;
+    for &splice in splices {
+        out.write_all(text.get(at..splice).unwrap_or_default())?;
+        out.write_all(number)?;
+        at = splice;
     }
+    out.write_all(text.get(at..).unwrap_or_default())
 }
 
 impl<'p, W: Write> Reporter<'p> for JsonLinesReporter<W> {
@@ -234,7 +236,7 @@ impl<'p, W: Write> Reporter<'p> for JsonLinesReporter<W> {
             target: result.target.as_deref(),
         };
         render(&mut text, &mut splices, &place, &result.evaluation);
-        let written = self.write_spliced(result.record, &text, &splices);
+        let written = write_spliced(&mut self.out, result.record, &text, &splices);
         self.line = text;
         self.splices = splices;
         written
@@ -250,7 +252,7 @@ impl<'p, W: Write> Reporter<'p> for JsonLinesReporter<W> {
         text: &[u8],
         splices: &[usize],
     ) -> io::Result<()> {
-        self.write_spliced(result.record, text, splices)
+        write_spliced(&mut self.out, result.record, text, splices)
     }
 
     /// Input errors go to standard error, so that every line of the output is a violation.
