@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use tokio::sync::{Semaphore, mpsc};
 
 use super::error::{ApiError, ApiErrorKind};
@@ -46,12 +44,15 @@ impl S3Store {
     /// (a local S3 such as moto or MinIO) buckets are addressed by path, since their names do
     /// not resolve as host names there.
     pub async fn from_settings(settings: &AwsSettings) -> Self {
-        // rustls with ring: see Cargo.toml for why not the SDK's default TLS.
-        let http_client = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
-        // Attempts are bounded so that a hanging endpoint cannot use up an invocation; bodies
-        // are streamed after the operation returns, so a large object is not cut short.
+        let config = super::client::load_config(settings).await;
+        let region = config.region().map(|region| region.as_ref().to_owned());
+        let own_endpoint = config.endpoint_url().is_some()
+            || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+                .iter()
+                .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
+        // Attempts are bounded so that a hanging endpoint cannot use up an invocation, but
+        // longer than the API calls' elsewhere: bodies are streamed after the operation
+        // returns, and a listing page or an upload can take seconds.
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             .operation_attempt_timeout(Duration::from_secs(30))
@@ -61,23 +62,9 @@ impl S3Store {
             .with_max_attempts(5)
             .with_initial_backoff(Duration::from_millis(200))
             .with_max_backoff(Duration::from_secs(5));
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http_client)
-            .timeout_config(timeouts)
-            .retry_config(retries);
-        if let Some(profile) = &settings.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(region) = &settings.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        let config = loader.load().await;
-        let region = config.region().map(|region| region.as_ref().to_owned());
-        let own_endpoint = config.endpoint_url().is_some()
-            || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-                .iter()
-                .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .timeout_config(timeouts)
+            .retry_config(retries)
             .force_path_style(own_endpoint)
             .build();
         Self {

@@ -220,19 +220,7 @@ pub fn run(args: Args) -> u8 {
     } else {
         checker.run(inputs, &mut tee)
     };
-    let mut failed = false;
-    for (label, error) in tee.errors() {
-        // A reader that stops reading (`| head`) is not an error of ours.
-        if error.kind() == std::io::ErrorKind::BrokenPipe && label == "standard output" {
-            continue;
-        }
-        failed = true;
-        let _ = writeln!(
-            stderr.lock(),
-            "error: cannot write the report to {label}: {error}"
-        );
-    }
-    if failed {
+    if report_write_errors(&tee, &stderr) {
         return exit::USAGE;
     }
     let unattributed = unattributed.load(Ordering::Relaxed);
@@ -369,4 +357,21 @@ fn exit_code(summary: &Summary, fail_on: FailOn) -> u8 {
         FailOn::Never => false,
     };
     if failed { exit::FAILED } else { exit::OK }
+}
+
+/// Says on standard error which report outputs could not be written, and whether any could
+/// not. A reader that stops reading standard output (`| head`) is not an error of ours.
+pub(super) fn report_write_errors(tee: &Tee<'_, '_>, stderr: &std::io::Stderr) -> bool {
+    let mut failed = false;
+    for (label, error) in tee.errors() {
+        if error.kind() == std::io::ErrorKind::BrokenPipe && label == "standard output" {
+            continue;
+        }
+        failed = true;
+        let _ = writeln!(
+            stderr.lock(),
+            "error: cannot write the report to {label}: {error}"
+        );
+    }
+    failed
 }

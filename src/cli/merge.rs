@@ -97,18 +97,7 @@ pub fn run(args: Args) -> u8 {
             tee.add(format!("`{path}`"), reporter(*format, out, &context));
         }
         let result = merge(&compiled.set, &shards, identify_clean, &mut tee);
-        let mut failed = false;
-        for (label, error) in tee.errors() {
-            if error.kind() == std::io::ErrorKind::BrokenPipe && label == "standard output" {
-                continue;
-            }
-            failed = true;
-            let _ = writeln!(
-                stderr.lock(),
-                "error: cannot write the report to {label}: {error}"
-            );
-        }
-        if failed {
+        if super::check::report_write_errors(&tee, &stderr) {
             return exit::USAGE;
         }
         result
