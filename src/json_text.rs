@@ -1,17 +1,41 @@
-//! JSON string text, read and written a word at a time: how far a string runs without a byte
+//! JSON string text, read and written many bytes at a time: how far a string runs without a byte
 //! that JSON escapes, and writing strings escaped exactly as serde_json escapes them.
 //!
 //! Strings are most of every record read and of every report line written; serde_json looks at
 //! them a byte at a time, which was a fifth of the time of a report with many violations.
 
+use wide::u8x16;
+
 /// How many bytes start `bytes` before the first quote, backslash or control character (or
 /// its length if there is none): the plain text of a JSON string.
 ///
-/// Strings are most of a record, so this looks at eight bytes at a time: a byte of a word is
-/// flagged when it equals `"` or `\\`, or is below 0x20, and the lowest flag is the first such
-/// byte (a flag can be wrong only above a byte that is rightly flagged).
+/// Strings are most of a record, so this looks at sixteen bytes at a time with one vector
+/// compare per kind of byte (`wide` maps them to SSE2 or NEON, and to plain code elsewhere),
+/// then at what is left eight bytes at a time.
 #[inline]
 pub(crate) fn plain_length(bytes: &[u8]) -> usize {
+    let quote = u8x16::splat(b'"');
+    let backslash = u8x16::splat(b'\\');
+    let last_control = u8x16::splat(0x1f);
+    let mut rest = bytes;
+    while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
+        let chunk = u8x16::new(*chunk);
+        // A byte is a control character where the smaller of it and 0x1f is itself.
+        let stops =
+            chunk.cmp_eq(quote) | chunk.cmp_eq(backslash) | chunk.min(last_control).cmp_eq(chunk);
+        let mask = stops.move_mask();
+        if mask != 0 {
+            return bytes.len() - rest.len() + mask.trailing_zeros() as usize;
+        }
+        rest = after;
+    }
+    bytes.len() - rest.len() + plain_length_by_words(rest)
+}
+
+/// [`plain_length`] eight bytes at a time: a byte of a word is flagged when it equals `"` or
+/// `\\`, or is below 0x20, and the lowest flag is the first such byte (a flag can be wrong only
+/// above a byte that is rightly flagged).
+fn plain_length_by_words(bytes: &[u8]) -> usize {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
@@ -89,8 +113,8 @@ mod tests {
     #[test]
     fn plain_length_stops_at_the_first_quote_backslash_or_control_character() {
         for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
-            for at in 0..20 {
-                let mut bytes = vec![b'a'; 24];
+            for at in 0..40 {
+                let mut bytes = vec![b'a'; 44];
                 bytes.extend_from_slice("é\u{7f}".as_bytes());
                 if let Some(byte) = bytes.get_mut(at) {
                     *byte = stop;
