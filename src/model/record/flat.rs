@@ -280,7 +280,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string without escapes or control characters, borrowed from the text.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
         if bytes.get(self.at) != Some(&b'"') {
