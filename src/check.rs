@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use crate::input::{Batch, Frame, FrameError, Framer, InputSource, open_input};
 use crate::model::{Field, ParsedRecord, Read, Session, Timestamp, parse_record};
 use crate::policy::{CompiledPolicySet, Evaluation};
+use crate::report::jsonl;
 use crate::tags::TagContext;
 
 mod emitter;
@@ -193,7 +194,10 @@ impl<'p> Checker<'p> {
     ) -> io::Result<()> {
         let source: Arc<str> = Arc::from(input.to_string());
         let mut emitter = Emitter::new(source.clone());
-        let render = Render { rendering, source };
+        let render = Render {
+            rendering,
+            source_json: jsonl::source_json(&source),
+        };
         let reader = match open_input(input) {
             Ok(reader) => reader,
             Err(error) => {
@@ -444,7 +448,7 @@ impl<'p> Checker<'p> {
         // Rendered here, where the record is: the writer only orders the pieces, and the
         // violations it counts carry no words.
         let rendered = render.rendering.and_then(|rendering| {
-            let place = (&*render.source, line);
+            let place = (&*render.source_json, line);
             out.render(rendering, place, session, self.now, decision)
         });
         let violations = out.queue_violations(session, self.now, render.rendering.is_some());
@@ -473,7 +477,8 @@ impl<'p> Checker<'p> {
 /// What the evaluating threads render for one input.
 struct Render {
     rendering: Option<Rendering>,
-    source: Arc<str>,
+    /// The input's name as a JSON string, written into every line rendered.
+    source_json: Vec<u8>,
 }
 
 // ---------------------------------------------------------------- a baseline set (for `diff`)

@@ -14,22 +14,46 @@ use wide::u8x16;
 /// then at what is left eight bytes at a time.
 #[inline]
 pub(crate) fn plain_length(bytes: &[u8]) -> usize {
-    let quote = u8x16::splat(b'"');
-    let backslash = u8x16::splat(b'\\');
-    let last_control = u8x16::splat(0x1f);
     let mut rest = bytes;
     while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
-        let chunk = u8x16::new(*chunk);
-        // A byte is a control character where the smaller of it and 0x1f is itself.
-        let stops =
-            chunk.cmp_eq(quote) | chunk.cmp_eq(backslash) | chunk.min(last_control).cmp_eq(chunk);
-        let mask = stops.move_mask();
-        if mask != 0 {
-            return bytes.len() - rest.len() + mask.trailing_zeros() as usize;
+        let stops = stops(*chunk);
+        if stops != 0 {
+            return bytes.len() - rest.len() + stops.trailing_zeros() as usize;
         }
         rest = after;
     }
     bytes.len() - rest.len() + plain_length_by_words(rest)
+}
+
+/// [`plain_length`] of a string that is all there is, as when one is written: its last bytes
+/// are looked at in one step too, padded with spaces.
+#[inline]
+fn plain_prefix(bytes: &[u8]) -> usize {
+    let mut rest = bytes;
+    while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
+        let stops = stops(*chunk);
+        if stops != 0 {
+            return bytes.len() - rest.len() + stops.trailing_zeros() as usize;
+        }
+        rest = after;
+    }
+    let mut padded = [b' '; 16];
+    if let Some(start) = padded.get_mut(..rest.len()) {
+        start.copy_from_slice(rest);
+    }
+    let stops = stops(padded);
+    bytes.len() - rest.len() + (stops.trailing_zeros() as usize).min(rest.len())
+}
+
+/// A bit for each of sixteen bytes that is a quote, a backslash or a control character.
+#[inline(always)]
+fn stops(chunk: [u8; 16]) -> u32 {
+    let chunk = u8x16::new(chunk);
+    // A byte is a control character where the smaller of it and 0x1f is itself.
+    let stops = chunk.cmp_eq(u8x16::splat(b'"'))
+        | chunk.cmp_eq(u8x16::splat(b'\\'))
+        | chunk.min(u8x16::splat(0x1f)).cmp_eq(chunk);
+    stops.move_mask().cast_unsigned()
 }
 
 /// [`plain_length`] eight bytes at a time: a byte of a word is flagged when it equals `"` or
@@ -56,6 +80,29 @@ fn plain_length_by_words(bytes: &[u8]) -> usize {
     bytes.len() - rest.len() + tail.count()
 }
 
+/// A string to be written as JSON, with what is known of its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Text<'a> {
+    /// Known to hold nothing JSON escapes: text a reader borrowed from JSON input as it was
+    /// written, without escapes (which JSON text cannot hold unescaped).
+    Plain(&'a str),
+    /// Anything else.
+    Any(&'a str),
+}
+
+/// Appends `text` as a JSON string; plain text is copied without looking for escapes.
+pub(crate) fn push_text(out: &mut Vec<u8>, text: Text<'_>) {
+    match text {
+        Text::Plain(text) => {
+            debug_assert_eq!(plain_prefix(text.as_bytes()), text.len(), "{text:?}");
+            out.push(b'"');
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'"');
+        }
+        Text::Any(text) => push_str(out, text),
+    }
+}
+
 /// Appends `text` as a JSON string, quotes included, escaped byte for byte as serde_json does:
 /// `"` and `\\` with a backslash, `\b \f \n \r \t` by name, other control characters as
 /// `\u00XX`, everything else as it is.
@@ -63,7 +110,7 @@ pub(crate) fn push_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let mut rest = text.as_bytes();
     loop {
-        let plain = plain_length(rest);
+        let plain = plain_prefix(rest);
         let (run, after) = rest.split_at(plain.min(rest.len()));
         out.extend_from_slice(run);
         let Some((&byte, after)) = after.split_first() else {

@@ -1,13 +1,15 @@
 //! Putting results back in input order: record numbers given out, counts kept, and each
 //! result handed to the reporter.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::ops::Range;
 use std::sync::Arc;
 
 use super::{InputError, InputProblem, InputWarning, RecordResult, Rendering, Reporter, Summary};
-use crate::model::{Field, Read, RecordError, Session, SkippedEvent, Timestamp};
+use crate::json_text::Text;
+use crate::model::{Field, RecordError, Session, SkippedEvent, Timestamp, Value};
 use crate::policy::{Breach, Decision, Evaluation, Violation};
 use crate::report::{json, jsonl};
 
@@ -30,9 +32,12 @@ pub(super) struct Rendered<'p> {
     violations: VecDeque<Violation<'p>>,
 }
 
-fn text_of<'s>(session: &'s Session<'_>, field: Field) -> Option<&'s str> {
-    match session.text(field) {
-        Read::Value(text) => Some(text),
+/// A field's text as reports write it: text borrowed from the input is plain, since the
+/// readers borrow only strings written without escapes.
+fn text_of<'s>(session: &'s Session<'_>, field: Field) -> Option<Text<'s>> {
+    match session.value(field) {
+        Some(Value::String(Cow::Borrowed(text))) => Some(Text::Plain(text)),
+        Some(Value::String(Cow::Owned(text))) => Some(Text::Any(text)),
         _ => None,
     }
 }
@@ -88,7 +93,7 @@ impl<'p> Rendered<'p> {
     pub(super) fn render(
         &mut self,
         rendering: Rendering,
-        place: (&str, u64),
+        place: (&[u8], u64),
         session: &Session<'_>,
         now: Timestamp,
         decision: Decision,

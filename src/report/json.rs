@@ -73,7 +73,7 @@ pub(crate) fn render_breaches(
     text.extend_from_slice(b",\"session_id\":");
     push_opt_str(text, place.session_id);
     text.extend_from_slice(b",\"source\":");
-    push_str(text, place.source);
+    text.extend_from_slice(place.source);
     text.extend_from_slice(b",\"target\":");
     push_opt_str(text, place.target);
     text.extend_from_slice(b",\"violations\":[");

@@ -1,10 +1,11 @@
 //! `--format jsonl`: one JSON object a line for each violation, waived ones included.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::ViolationView;
 use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
-use crate::json_text::{push_str, push_value};
+use crate::json_text::{Text, push_str, push_text, push_value};
 use crate::model::{Actual, Session, Timestamp};
 use crate::policy::{Breach, Decision, Evaluation};
 
@@ -17,6 +18,8 @@ pub struct JsonLinesReporter<W: Write> {
     line: Vec<u8>,
     /// Where the record number goes in `line`.
     splices: Vec<usize>,
+    /// The last input's name, and that name as a JSON string.
+    source: Option<(Arc<str>, Vec<u8>)>,
 }
 
 impl<W: Write> JsonLinesReporter<W> {
@@ -25,6 +28,7 @@ impl<W: Write> JsonLinesReporter<W> {
             out,
             line: Vec::new(),
             splices: Vec::new(),
+            source: None,
         }
     }
 }
@@ -32,10 +36,19 @@ impl<W: Write> JsonLinesReporter<W> {
 /// Where a record's violations come from: what its lines carry besides the violations.
 #[derive(Debug)]
 pub(crate) struct Place<'a> {
-    pub source: &'a str,
+    /// The input's name as a JSON string, quotes included: escaped once an input, not once a
+    /// line.
+    pub source: &'a [u8],
     pub line: u64,
-    pub session_id: Option<&'a str>,
-    pub target: Option<&'a str>,
+    pub session_id: Option<Text<'a>>,
+    pub target: Option<Text<'a>>,
+}
+
+/// The input's name as a JSON string, quotes included, for [`Place::source`].
+pub(crate) fn source_json(source: &str) -> Vec<u8> {
+    let mut json = Vec::with_capacity(source.len() + 2);
+    push_str(&mut json, source);
+    json
 }
 
 /// Renders a record's lines, one per violation: the record's place and identity with the
@@ -173,7 +186,7 @@ impl Line<'_> {
         text.extend_from_slice(b",\"severity\":\"");
         text.extend_from_slice(v.severity.name().as_bytes());
         text.extend_from_slice(b"\",\"source\":");
-        push_str(text, place.source);
+        text.extend_from_slice(place.source);
         text.extend_from_slice(b",\"target\":");
         push_opt_str(text, place.target);
         if let Some(unreadable) = v.unreadable {
@@ -195,9 +208,9 @@ impl Line<'_> {
 }
 
 /// A string, or `null` when there is none.
-pub(crate) fn push_opt_str(text: &mut Vec<u8>, value: Option<&str>) {
+pub(crate) fn push_opt_str(text: &mut Vec<u8>, value: Option<Text<'_>>) {
     match value {
-        Some(value) => push_str(text, value),
+        Some(value) => push_text(text, value),
         None => text.extend_from_slice(b"null"),
     }
 }
@@ -229,16 +242,21 @@ impl<'p, W: Write> Reporter<'p> for JsonLinesReporter<W> {
         let mut splices = std::mem::take(&mut self.splices);
         text.clear();
         splices.clear();
+        let source = match self.source.take() {
+            Some((name, json)) if Arc::ptr_eq(&name, &result.source) => (name, json),
+            _ => (result.source.clone(), source_json(&result.source)),
+        };
         let place = Place {
-            source: &result.source,
+            source: &source.1,
             line: result.line,
-            session_id: result.session_id.as_deref(),
-            target: result.target.as_deref(),
+            session_id: result.session_id.as_deref().map(Text::Any),
+            target: result.target.as_deref().map(Text::Any),
         };
         render(&mut text, &mut splices, &place, &result.evaluation);
         let written = write_spliced(&mut self.out, result.record, &text, &splices);
         self.line = text;
         self.splices = splices;
+        self.source = Some(source);
         written
     }
 

@@ -122,6 +122,35 @@ fn jsonl_lines_are_the_json_violations_with_their_record() {
     assert_eq!(lines, expected);
 }
 
+#[test]
+fn escaped_ids_targets_and_input_names_are_written_as_the_values_they_are() {
+    // Text with escapes goes through the general reader, text without them is copied as read:
+    // both, and an input named with a quote and a backslash, come out as the same values.
+    let dir = scratch_dir("escapes");
+    let path = dir.join("odd \"name\\.jsonl");
+    let records = [
+        r#"{"SessionId":"a\"b\\c\u0001\t","Target":"i-\"x","Status":"Connected","StartDate":"2026-02-15T11:31:25Z","DocumentName":"Bad"}"#,
+        r#"{"SessionId":"plain-1","Target":"i-0123","Status":"Connected","StartDate":"2026-02-15T11:31:25Z","DocumentName":"Bad"}"#,
+    ];
+    std::fs::write(&path, records.join("\n")).unwrap();
+    let path = path.to_str().unwrap();
+    for jobs in ["1", "2"] {
+        let lines = check(&["--format", "jsonl", "--jobs", jobs, path]).json_lines();
+        let ids: Vec<(&str, &str, &str)> = lines
+            .iter()
+            .map(|l| {
+                let text = |key: &str| l[key].as_str().unwrap();
+                (text("session_id"), text("target"), text("source"))
+            })
+            .collect();
+        assert!(ids.contains(&("a\"b\\c\u{1}\t", "i-\"x", path)), "{ids:?}");
+        assert!(ids.contains(&("plain-1", "i-0123", path)), "{ids:?}");
+        let json = check(&["--format", "json", "--jobs", jobs, path]).json();
+        assert_eq!(json["results"][0]["session_id"], "a\"b\\c\u{1}\t");
+        assert_eq!(json["results"][0]["source"], path);
+    }
+}
+
 // ------------------------------------------------------------------ exit codes
 
 #[test]
