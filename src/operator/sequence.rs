@@ -43,14 +43,17 @@ enum Item {
 /// A character class with its ASCII members in a table, the common case in one lookup.
 #[derive(Debug, Clone)]
 struct CharClass {
-    ascii: [bool; 128],
+    /// By byte: whether it is an ASCII member. Bytes from 0x80 up are part of longer
+    /// characters, looked up in `class`; a table of all 256 needs no bounds check.
+    ascii: [bool; 256],
     class: ClassUnicode,
 }
 
 impl CharClass {
     fn new(class: ClassUnicode) -> Self {
         let ascii = std::array::from_fn(|byte| {
-            u8::try_from(byte).is_ok_and(|byte| class_contains(&class, char::from(byte)))
+            u8::try_from(byte)
+                .is_ok_and(|byte| byte.is_ascii() && class_contains(&class, char::from(byte)))
         });
         Self { ascii, class }
     }
