@@ -29,6 +29,11 @@ pub(super) struct Finished<'p> {
 #[derive(Debug, Default)]
 pub(super) struct Rendered<'p> {
     scratch: jsonl::Scratch<'p>,
+    /// Violations whose words were rendered here, as evaluation found them: the writer makes
+    /// them the words-less violations it counts, so that they are built once, where they are
+    /// handed out, and what crosses threads is the smaller breach.
+    breaches: VecDeque<Breach<'p>>,
+    /// Violations with their words, where the reporter renders them itself.
     violations: VecDeque<Violation<'p>>,
 }
 
@@ -53,6 +58,7 @@ impl<'p> Rendered<'p> {
     pub(super) fn clear(&mut self) {
         self.scratch.text.clear();
         self.scratch.splices.clear();
+        self.breaches.clear();
         self.violations.clear();
     }
 
@@ -73,7 +79,7 @@ impl<'p> Rendered<'p> {
         let breaches = self.scratch.breaches.drain(..);
         let count = breaches.len();
         if rendered {
-            self.violations.extend(breaches.map(Breach::counted));
+            self.breaches.extend(breaches);
         } else {
             self.violations
                 .extend(breaches.map(|breach| breach.violation(session, now)));
@@ -81,11 +87,17 @@ impl<'p> Rendered<'p> {
         count
     }
 
-    /// Moves the next record's `count` violations into `into`, emptied first.
-    fn take_violations(&mut self, count: usize, into: &mut Vec<Violation<'p>>) {
+    /// Moves the next record's `count` violations into `into`, emptied first: from the
+    /// breaches of rendered records, words-less, or from the violations with their words.
+    fn take_violations(&mut self, count: usize, rendered: bool, into: &mut Vec<Violation<'p>>) {
         into.clear();
-        let count = count.min(self.violations.len());
-        into.extend(self.violations.drain(..count));
+        if rendered {
+            let count = count.min(self.breaches.len());
+            into.extend(self.breaches.drain(..count).map(Breach::counted));
+        } else {
+            let count = count.min(self.violations.len());
+            into.extend(self.violations.drain(..count));
+        }
     }
 
     /// Renders one record's output from the breaches evaluation found; `None` when it has
@@ -285,7 +297,11 @@ impl<'p> Emitter<'p> {
         result.start = evaluated.start;
         // The result's list of violations is refilled, not replaced: no allocation a record.
         result.evaluation.decision = evaluated.decision;
-        rendered.take_violations(evaluated.violations, &mut result.evaluation.violations);
+        rendered.take_violations(
+            evaluated.violations,
+            evaluated.rendered.is_some(),
+            &mut result.evaluation.violations,
+        );
         summary.count(&result.evaluation);
         result.baseline = evaluated.baseline;
         match &evaluated.rendered {
