@@ -44,23 +44,29 @@ enum Item {
 #[derive(Debug, Clone)]
 struct CharClass {
     /// By byte: whether it is an ASCII member. Bytes from 0x80 up are part of longer
-    /// characters, looked up in `class`; a table of all 256 needs no bounds check.
-    ascii: [bool; 256],
+    /// characters, looked up in `class`; a table of all 256 needs no bounds check (a table of
+    /// bits took more instructions a byte).
+    ascii: Box<[bool; 256]>,
     class: ClassUnicode,
 }
 
 impl CharClass {
     fn new(class: ClassUnicode) -> Self {
-        let ascii = std::array::from_fn(|byte| {
+        let ascii = Box::new(std::array::from_fn(|byte| {
             u8::try_from(byte)
                 .is_ok_and(|byte| byte.is_ascii() && class_contains(&class, char::from(byte)))
-        });
+        }));
         Self { ascii, class }
+    }
+
+    /// Whether `byte` is an ASCII member.
+    fn has_byte(&self, byte: u8) -> bool {
+        self.ascii.get(usize::from(byte)) == Some(&true)
     }
 
     fn contains(&self, c: char) -> bool {
         match usize::try_from(u32::from(c)) {
-            Ok(code @ 0..128) => self.ascii.get(code).copied().unwrap_or(false),
+            Ok(code @ 0..128) => u8::try_from(code).is_ok_and(|byte| self.has_byte(byte)),
             _ => class_contains(&self.class, c),
         }
     }
@@ -74,7 +80,7 @@ impl CharClass {
         let window = bytes.get(..max.min(bytes.len())).unwrap_or(bytes);
         let ascii = window
             .iter()
-            .position(|byte| self.ascii.get(usize::from(*byte)) != Some(&true))
+            .position(|byte| !self.has_byte(*byte))
             .unwrap_or(window.len());
         let mut end = RunEnd {
             count: ascii,
