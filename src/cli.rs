@@ -10,6 +10,7 @@ mod inputs;
 #[cfg(feature = "lambda")]
 mod lambda;
 mod merge;
+mod output;
 mod policies;
 mod rules;
 mod s3;

@@ -176,7 +176,8 @@ pub fn run(args: Args) -> u8 {
     let out: Box<dyn Write> = if stdout_terminal {
         Box::new(LineWriter::new(stdout.lock()))
     } else {
-        Box::new(BufWriter::with_capacity(1 << 16, stdout.lock()))
+        let block = super::output::widen_pipe(&stdout);
+        Box::new(BufWriter::with_capacity(block, stdout.lock()))
     };
     let mut tee = Tee::new();
     tee.add(
