@@ -194,8 +194,19 @@ fn read_head(head: &[u8; 19]) -> Option<[i64; 6]> {
 /// The digits after the seconds' `.` as microseconds (finer digits dropped, as the general
 /// path drops them), and what follows them. Eight bytes are looked at in one step, which
 /// holds the six digits AWS tools write and the zone's first bytes.
+#[inline(always)]
 fn read_fraction(fraction: &[u8]) -> Option<(i64, &[u8])> {
     const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    if let Some(word) = fraction.first_chunk::<8>() {
+        let digits = u64::from_le_bytes(*word) ^ u64::from_ne_bytes([b'0'; 8]);
+        let count = over_nine(digits).trailing_zeros() as usize / 8;
+        if (1..8).contains(&count) {
+            // The kept digits moved to the top bytes, with zeros, as leading zeros, below.
+            let kept = count.min(6);
+            let value = eight_digits(digits << (8 * (8 - kept)));
+            return Some((value * SCALE.get(kept)?, fraction.get(count..)?));
+        }
+    }
     let count = match fraction.first_chunk::<8>() {
         Some(word) => {
             let value = u64::from_le_bytes(*word) ^ u64::from_ne_bytes([b'0'; 8]);
@@ -228,6 +239,17 @@ fn over_nine(value: u64) -> u64 {
     (((value & !HIGHS) + u64::from_ne_bytes([0x76; 8])) | value) & HIGHS
 }
 
+/// The number eight digit values (0 to 9, the first in the lowest byte) make, in three
+/// multiplications instead of eight steps (the method of simdjson and fast_float).
+#[inline]
+fn eight_digits(digits: u64) -> i64 {
+    let pairs = (digits.wrapping_mul(10 * 256 + 1) >> 8) & 0x00ff_00ff_00ff_00ff;
+    let fours = (pairs.wrapping_mul(100 * 65_536 + 1) >> 16) & 0x0000_ffff_0000_ffff;
+    let eight = fours.wrapping_mul(10_000 * (1 << 32) + 1) >> 32;
+    // At most 99,999,999.
+    i64::try_from(eight & 0xffff_ffff).unwrap_or(0)
+}
+
 /// The value of ASCII digits already checked to be digits.
 fn decimal(digits: &[u8]) -> i64 {
     digits
@@ -245,6 +267,7 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+#[inline(always)]
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
@@ -286,6 +309,37 @@ mod tests {
         let zulu = Timestamp::parse("2019-02-20T15:35:38.352Z").unwrap();
         assert_eq!(api, cli_v2);
         assert_eq!(api, zulu);
+    }
+
+    #[test]
+    fn fractions_of_every_length_are_read_to_the_microsecond() {
+        for digits in [
+            "1",
+            "12",
+            "123",
+            "1234",
+            "12345",
+            "123456",
+            "1234567",
+            "12345678",
+            "987654321",
+        ] {
+            for zone in ["Z", "+01:30"] {
+                let text = format!("2026-03-09T14:00:00.{digits}{zone}");
+                let fraction = &text.as_bytes()[20..];
+                let micros: i64 = format!("{digits:0<6}")[..6].parse().unwrap();
+                assert_eq!(
+                    read_fraction(fraction),
+                    Some((micros, zone.as_bytes())),
+                    "{text}"
+                );
+            }
+        }
+        assert_eq!(eight_digits(u64::from_le_bytes([9; 8])), 99_999_999);
+        assert_eq!(
+            eight_digits(u64::from_le_bytes([1, 2, 3, 4, 5, 6, 7, 8])),
+            12_345_678
+        );
     }
 
     #[test]
