@@ -270,6 +270,7 @@ impl<'a> Session<'a> {
     }
 
     /// The field as text, for string operators.
+    #[inline(always)]
     pub fn text(&self, field: Field) -> Read<&str> {
         match field {
             Field::OwnerAccount => self.owner_part(OwnerArn::account),

@@ -203,6 +203,7 @@ impl Membership {
     }
 
     /// Reads the field every way the set needs; readable if any read succeeds.
+    #[inline(always)]
     fn lookup(&self, field: Field, session: &Session<'_>, now: Timestamp) -> (Read<()>, bool) {
         match field.kind() {
             FieldKind::Timestamp => match session.instant(field) {
