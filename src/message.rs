@@ -1,7 +1,7 @@
 //! Violation messages: the `message` templates of rules, and the default message written from
 //! the condition that failed.
 
-use std::fmt::Write;
+use std::fmt;
 
 use crate::compile::CompileError;
 use crate::condition::Failure;
@@ -126,16 +126,20 @@ impl Template {
         session: &Session<'_>,
         now: Timestamp,
         context: &MessageContext<'_>,
-        out: &mut String,
+        out: &mut impl fmt::Write,
     ) {
+        // The sinks messages are written to (a String, JSON text) cannot fail.
         for part in &self.parts {
-            match part {
-                Part::Text(text) => out.push_str(text),
-                Part::Field(field) => session.write_display(*field, now, out),
-                Part::Rule => out.push_str(context.rule),
-                Part::Policy => out.push_str(context.policy),
-                Part::Severity => out.push_str(context.severity),
-            }
+            let _ = match part {
+                Part::Text(text) => out.write_str(text),
+                Part::Field(field) => {
+                    session.write_display(*field, now, out);
+                    Ok(())
+                }
+                Part::Rule => out.write_str(context.rule),
+                Part::Policy => out.write_str(context.policy),
+                Part::Severity => out.write_str(context.severity),
+            };
         }
     }
 }
@@ -144,27 +148,24 @@ impl Template {
 /// expectation, and why (`Reason is absent, expected present (case Target glob "mi-*")`).
 pub(crate) fn write_default_message(
     failure: &Failure<'_>,
-    session: &Session<'_>,
-    now: Timestamp,
+    actual: &Actual<'_>,
     case: Option<&str>,
-    out: &mut String,
+    out: &mut impl fmt::Write,
 ) {
-    out.push_str(failure.field.name());
-    out.push_str(" is ");
-    // Writing to a String cannot fail: the results of `write!` below are ignored.
-    match session.actual_ref(failure.field, now) {
-        Actual::Json(serde_json::Value::Null) => out.push_str("absent"),
+    // The sinks messages are written to (a String, JSON text) cannot fail: results are ignored.
+    let _ = out.write_str(failure.field.name());
+    let _ = out.write_str(" is ");
+    let _ = match actual {
+        Actual::Json(serde_json::Value::Null) => out.write_str("absent"),
         // Blank or multi-line text is quoted, so that the message shows where it ends.
         Actual::Text(text) if text.trim().is_empty() || text.contains('\n') => {
-            let _ = write!(out, "{}", serde_json::Value::String(text.to_owned()));
+            write!(out, "{}", serde_json::Value::String((*text).to_owned()))
         }
-        Actual::Text(text) => out.push_str(text),
-        Actual::Json(other) => {
-            let _ = write!(out, "{other}");
-        }
-    }
-    out.push_str(", expected ");
-    out.push_str(failure.expected);
+        Actual::Text(text) => out.write_str(text),
+        Actual::Json(other) => write!(out, "{other}"),
+    };
+    let _ = out.write_str(", expected ");
+    let _ = out.write_str(failure.expected);
     let mut notes = failure
         .reason
         .iter()
@@ -172,17 +173,17 @@ pub(crate) fn write_default_message(
         .chain(case.map(Note::Case))
         .peekable();
     if notes.peek().is_some() {
-        out.push_str(" (");
+        let _ = out.write_str(" (");
         for (n, note) in notes.enumerate() {
             if n > 0 {
-                out.push_str("; ");
+                let _ = out.write_str("; ");
             }
             let _ = match note {
                 Note::Reason(reason) => write!(out, "{reason}"),
                 Note::Case(case) => write!(out, "case {case}"),
             };
         }
-        out.push(')');
+        let _ = out.write_char(')');
     }
 }
 

@@ -403,16 +403,13 @@ impl<'a> Session<'a> {
     }
 
     /// Appends [`Session::display`] to `out`, without allocating for text values.
-    pub(crate) fn write_display(&self, field: Field, now: Timestamp, out: &mut String) {
-        match self.actual_ref(field, now) {
-            Actual::Text(text) => out.push_str(text),
-            Actual::Json(serde_json::Value::Null) => out.push('-'),
-            Actual::Json(other) => {
-                use std::fmt::Write;
-                // Writing to a String cannot fail.
-                let _ = write!(out, "{other}");
-            }
-        }
+    pub(crate) fn write_display(&self, field: Field, now: Timestamp, out: &mut impl fmt::Write) {
+        // The sinks messages are written to (a String, JSON text) cannot fail.
+        let _ = match self.actual_ref(field, now) {
+            Actual::Text(text) => out.write_str(text),
+            Actual::Json(serde_json::Value::Null) => out.write_char('-'),
+            Actual::Json(other) => write!(out, "{other}"),
+        };
     }
 
     fn owner_part<'s>(&'s self, part: fn(&OwnerArn<'s>) -> Option<&'s str>) -> Read<&'s str> {

@@ -1,7 +1,7 @@
 //! A rule a record broke, as evaluation finds it: borrowed from the compiled set, with its
 //! message and value written only when a report asks, into a buffer the caller reuses.
 
-use std::fmt::Write;
+use std::fmt;
 
 use super::{Action, Case, Exception, Policy, Rule, Violation};
 use crate::condition::Failure;
@@ -37,14 +37,21 @@ impl<'p> Breach<'p> {
         }
     }
 
-    /// Appends the violation's message to `out`: the rule's template, or the default message;
-    /// where the rule could not be judged, why.
-    pub(crate) fn write_message(&self, session: &Session<'_>, now: Timestamp, out: &mut String) {
+    /// Appends the violation's message to `out` (a String, or JSON text that escapes what it
+    /// is given): the rule's template, or the default message; where the rule could not be
+    /// judged, why. `actual` is [`Breach::actual`], which the caller has at hand.
+    pub(crate) fn write_message(
+        &self,
+        session: &Session<'_>,
+        now: Timestamp,
+        actual: &Actual<'_>,
+        out: &mut impl fmt::Write,
+    ) {
         if self.unjudged.is_some() {
-            out.push_str(&self.rule.qualified_id);
-            out.push_str(" could not be judged: ");
+            // The sinks messages are written to cannot fail.
+            let _ = out.write_str(&self.rule.qualified_id);
+            let _ = out.write_str(" could not be judged: ");
             if let Some(reason) = &self.failure.reason {
-                // Writing to a String cannot fail.
                 let _ = write!(out, "{reason}");
             }
             return;
@@ -62,7 +69,7 @@ impl<'p> Breach<'p> {
             ),
             None => {
                 let case = self.case.and_then(Case::described);
-                write_default_message(&self.failure, session, now, case, out);
+                write_default_message(&self.failure, actual, case, out);
             }
         }
     }
@@ -70,8 +77,9 @@ impl<'p> Breach<'p> {
     /// The violation with its words, owning what it took from the record.
     pub(crate) fn violation(self, session: &Session<'_>, now: Timestamp) -> Violation<'p> {
         let mut message = String::new();
-        self.write_message(session, now, &mut message);
-        let actual = match self.actual(session, now) {
+        let actual = self.actual(session, now);
+        self.write_message(session, now, &actual, &mut message);
+        let actual = match actual {
             Actual::Text(text) => serde_json::Value::String(text.to_owned()),
             Actual::Json(value) => value,
         };

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Violations;
 use super::jsonl::{ActualRef, Place, Scratch, push_opt_str, write_spliced};
 use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
-use crate::json_text::push_str;
+use crate::json_text::{push_str, push_written};
 use crate::model::{Session, Timestamp};
 use crate::policy::Decision;
 
@@ -93,9 +93,9 @@ pub(crate) fn render_breaches(
         text.extend_from_slice(b",\"field\":\"");
         text.extend_from_slice(breach.failure.field.name().as_bytes());
         text.extend_from_slice(b"\",\"message\":");
-        out.message.clear();
-        breach.write_message(session, now, &mut out.message);
-        push_str(text, &out.message);
+        push_written(text, &mut out.spare, |message| {
+            breach.write_message(session, now, &actual, message);
+        });
         text.extend_from_slice(b",\"policy\":\"");
         text.extend_from_slice(breach.policy.id().as_bytes());
         text.extend_from_slice(b"\",\"rule\":\"");

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::ViolationView;
 use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
-use crate::json_text::{Text, push_str, push_text, push_value};
+use crate::json_text::{Text, push_str, push_text, push_value, push_written};
 use crate::model::{Actual, Session, Timestamp};
 use crate::policy::{Breach, Decision, Evaluation};
 
@@ -66,10 +66,10 @@ pub(crate) fn render(
         let v = ViolationView::of(violation);
         let line = Line {
             actual: ActualRef::Json(v.actual),
-            message: v.message,
+            message: Message::Written(v.message),
             view: &v,
         };
-        line.write(text, splices, place, evaluation.decision);
+        line.write(text, splices, &mut Vec::new(), place, evaluation.decision);
     }
 }
 
@@ -84,8 +84,6 @@ pub(crate) fn render_breaches(
     decision: Decision,
 ) {
     for breach in out.breaches.iter() {
-        out.message.clear();
-        breach.write_message(session, now, &mut out.message);
         let actual = breach.actual(session, now);
         let view = ViolationView {
             action: breach.action(),
@@ -102,10 +100,21 @@ pub(crate) fn render_breaches(
         };
         let line = Line {
             actual: ActualRef::of(&actual),
-            message: &out.message,
+            message: Message::Breach {
+                breach,
+                session,
+                now,
+                actual: &actual,
+            },
             view: &view,
         };
-        line.write(&mut out.text, &mut out.splices, place, decision);
+        line.write(
+            &mut out.text,
+            &mut out.splices,
+            &mut out.spare,
+            place,
+            decision,
+        );
     }
 }
 
@@ -115,7 +124,8 @@ pub(crate) struct Scratch<'p> {
     pub text: Vec<u8>,
     pub splices: Vec<usize>,
     pub breaches: Vec<Breach<'p>>,
-    pub message: String,
+    /// Where a message that needs escaping is moved while it is escaped.
+    pub spare: Vec<u8>,
 }
 
 /// A violation's value, borrowed either way.
@@ -127,8 +137,36 @@ pub(crate) enum ActualRef<'a> {
 /// One violation's line.
 struct Line<'a> {
     actual: ActualRef<'a>,
-    message: &'a str,
+    message: Message<'a>,
     view: &'a ViolationView<'a>,
+}
+
+/// A line's message: written already, or to be written from what evaluation found, straight
+/// into the line.
+enum Message<'a> {
+    Written(&'a str),
+    Breach {
+        breach: &'a Breach<'a>,
+        session: &'a Session<'a>,
+        now: Timestamp,
+        actual: &'a Actual<'a>,
+    },
+}
+
+impl Message<'_> {
+    fn write(&self, text: &mut Vec<u8>, spare: &mut Vec<u8>) {
+        match self {
+            Self::Written(message) => push_str(text, message),
+            Self::Breach {
+                breach,
+                session,
+                now,
+                actual,
+            } => push_written(text, spare, |out| {
+                breach.write_message(session, *now, actual, out);
+            }),
+        }
+    }
 }
 
 impl<'a> ActualRef<'a> {
@@ -157,6 +195,7 @@ impl Line<'_> {
         &self,
         text: &mut Vec<u8>,
         splices: &mut Vec<usize>,
+        spare: &mut Vec<u8>,
         place: &Place<'_>,
         decision: Decision,
     ) {
@@ -174,7 +213,7 @@ impl Line<'_> {
         text.extend_from_slice(b"\",\"line\":");
         text.extend_from_slice(itoa::Buffer::new().format(place.line).as_bytes());
         text.extend_from_slice(b",\"message\":");
-        push_str(text, self.message);
+        self.message.write(text, spare);
         text.extend_from_slice(b",\"policy\":\"");
         text.extend_from_slice(v.policy.as_bytes());
         text.extend_from_slice(b"\",\"record\":");
