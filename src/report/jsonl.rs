@@ -7,7 +7,7 @@ use super::ViolationView;
 use crate::check::{InputError, RecordResult, Rendering, Reporter, Summary};
 use crate::json_text::{Text, push_str, push_text, push_value, push_written};
 use crate::model::{Actual, Session, Timestamp};
-use crate::policy::{Breach, Decision, Evaluation};
+use crate::policy::{Action, Breach, Decision, Evaluation, Severity};
 
 /// Writes a line per violation, carrying its record's source, number, line and session.
 #[derive(Debug)]
@@ -200,13 +200,17 @@ impl Line<'_> {
         decision: Decision,
     ) {
         let v = self.view;
-        text.extend_from_slice(b"{\"action\":\"");
-        text.extend_from_slice(v.action.name().as_bytes());
-        text.extend_from_slice(b"\",\"actual\":");
+        // Names of a few values each are written with their keys as one literal per value.
+        match v.action {
+            Action::Deny => text.extend_from_slice(b"{\"action\":\"deny\",\"actual\":"),
+            Action::Warn => text.extend_from_slice(b"{\"action\":\"warn\",\"actual\":"),
+        }
         self.actual.write(text);
-        text.extend_from_slice(b",\"decision\":\"");
-        text.extend_from_slice(decision.name().as_bytes());
-        text.extend_from_slice(b"\",\"expected\":");
+        match decision {
+            Decision::Deny => text.extend_from_slice(b",\"decision\":\"deny\",\"expected\":"),
+            Decision::Warn => text.extend_from_slice(b",\"decision\":\"warn\",\"expected\":"),
+            Decision::Allow => text.extend_from_slice(b",\"decision\":\"allow\",\"expected\":"),
+        }
         push_str(text, v.expected);
         text.extend_from_slice(b",\"field\":\"");
         text.extend_from_slice(v.field.as_bytes());
@@ -222,9 +226,13 @@ impl Line<'_> {
         text.extend_from_slice(v.rule.as_bytes());
         text.extend_from_slice(b"\",\"session_id\":");
         push_opt_str(text, place.session_id);
-        text.extend_from_slice(b",\"severity\":\"");
-        text.extend_from_slice(v.severity.name().as_bytes());
-        text.extend_from_slice(b"\",\"source\":");
+        match v.severity {
+            Severity::Critical => text.extend_from_slice(b",\"severity\":\"critical\",\"source\":"),
+            Severity::High => text.extend_from_slice(b",\"severity\":\"high\",\"source\":"),
+            Severity::Medium => text.extend_from_slice(b",\"severity\":\"medium\",\"source\":"),
+            Severity::Low => text.extend_from_slice(b",\"severity\":\"low\",\"source\":"),
+            Severity::Info => text.extend_from_slice(b",\"severity\":\"info\",\"source\":"),
+        }
         text.extend_from_slice(place.source);
         text.extend_from_slice(b",\"target\":");
         push_opt_str(text, place.target);
