@@ -441,10 +441,7 @@ impl<'p> Checker<'p> {
             .collect();
         let decision = self.set.judge(session, self.now, out.breaches());
         let baseline = self.evaluate_baseline(session);
-        let start = match session.instant(Field::StartDate) {
-            Read::Value(start) => Some(start),
-            _ => None,
-        };
+        let start = session.start();
         // Rendered here, where the record is: the writer only orders the pieces, and the
         // violations it counts carry no words.
         let rendered = render.rendering.and_then(|rendering| {

@@ -322,6 +322,15 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The session's start, where it has a readable one (without the clone of
+    /// [`Session::instant`], which carries why it could not be read).
+    pub fn start(&self) -> Option<Timestamp> {
+        match self.start {
+            Read::Value(start) => Some(start),
+            _ => None,
+        }
+    }
+
     /// The instant exceptions are judged at: the session's start, or `now` without a readable one.
     pub fn started_at_or(&self, now: Timestamp) -> Timestamp {
         match self.start {
