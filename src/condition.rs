@@ -79,7 +79,22 @@ impl Condition {
     }
 
     /// Whether the condition holds for the record.
+    ///
+    /// Inlined where it is called, so that a rule's single check, the common case, costs the
+    /// call of its operator and not a frame of this function too; combinations are judged by
+    /// [`Condition::combination_holds`].
+    #[inline(always)]
     pub(crate) fn holds(&self, session: &Session<'_>, now: Timestamp) -> bool {
+        match self {
+            Self::Check {
+                field, operator, ..
+            } => operator.holds(*field, session, now),
+            combination => combination.combination_holds(session, now),
+        }
+    }
+
+    #[inline(never)]
+    fn combination_holds(&self, session: &Session<'_>, now: Timestamp) -> bool {
         match self {
             Self::All(conditions) => conditions.iter().all(|c| c.holds(session, now)),
             Self::Any(conditions, _) => conditions.iter().any(|c| c.holds(session, now)),
