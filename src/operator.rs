@@ -434,17 +434,32 @@ impl Operator {
     }
 
     /// Whether the operator holds for `field` of `session`.
+    ///
+    /// Inlined where conditions are judged, so that a check costs one call, of the function
+    /// that judges its kind of operator, not a frame of this dispatch too.
+    #[inline(always)]
     pub(crate) fn holds(&self, field: Field, session: &Session<'_>, now: Timestamp) -> bool {
+        match self {
+            Self::Membership(set) => set.holds(field, session, now),
+            Self::Compare(comparison) => comparison.holds(field, session, now),
+            Self::Pattern(pattern) => pattern_holds(pattern, field, session),
+            Self::Glob(globs) => glob_holds(globs, field, session),
+            other => other.other_holds(field, session, now),
+        }
+    }
+
+    /// The operators that [`Operator::holds`] does not hand to their own function (every
+    /// kind is matched, so that the match stays whole).
+    #[inline(never)]
+    fn other_holds(&self, field: Field, session: &Session<'_>, now: Timestamp) -> bool {
         match self {
             Self::Exists(expected) => session.exists(field, now) == *expected,
             Self::Present(expected) => presence::is_present(field, session, now) == *expected,
             Self::Type(expected) => session.json_type(field, now) == Some(*expected),
             Self::Membership(set) => set.holds(field, session, now),
             Self::SameAs(same) => same.holds(field, session),
-            Self::Glob(globs) => judge(session.text(field), globs.negated, |t| globs.is_match(t)),
-            Self::Pattern(pattern) => judge(session.text(field), pattern.negated, |t| {
-                pattern.is_match(t)
-            }),
+            Self::Glob(globs) => glob_holds(globs, field, session),
+            Self::Pattern(pattern) => pattern_holds(pattern, field, session),
             Self::Length { bound, max } => judge(session.text(field), false, |text| {
                 let length = text.chars().count();
                 if *max {
@@ -514,6 +529,20 @@ impl Operator {
             _ => None,
         }
     }
+}
+
+/// Whether a text field matches (or, negated, does not match) one of `globs`.
+#[inline(never)]
+fn glob_holds(globs: &Globs, field: Field, session: &Session<'_>) -> bool {
+    judge(session.text(field), globs.negated, |t| globs.is_match(t))
+}
+
+/// Whether a text field matches (or, negated, does not match) `pattern`.
+#[inline(never)]
+fn pattern_holds(pattern: &Pattern, field: Field, session: &Session<'_>) -> bool {
+    judge(session.text(field), pattern.negated, |t| {
+        pattern.is_match(t)
+    })
 }
 
 /// Judges a read: absent fields satisfy only negated operators, unreadable ones none.

@@ -104,6 +104,7 @@ impl Comparison {
         self.rhs
     }
 
+    #[inline(never)]
     pub(super) fn holds(&self, field: Field, session: &Session<'_>, now: Timestamp) -> bool {
         let (Read::Value(lhs), Read::Value(rhs)) =
             (session.number(field, now), self.rhs(session, now))

@@ -193,6 +193,7 @@ impl Membership {
         })
     }
 
+    #[inline(never)]
     pub(super) fn holds(&self, field: Field, session: &Session<'_>, now: Timestamp) -> bool {
         let (readable, found) = self.lookup(field, session, now);
         match readable {
