@@ -313,6 +313,27 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The field's number where [`Session::number`] reads one, without why it does not: what
+    /// comparisons judge by, on every record, so that they build no reason and drop none.
+    #[inline]
+    pub(crate) fn number_value(&self, field: Field, now: Timestamp) -> Option<f64> {
+        if field == Field::Duration {
+            let Read::Value(start) = self.start else {
+                return None;
+            };
+            return match self.end {
+                Read::Value(end) => Some(end.minutes_since(start)),
+                Read::Absent => Some(now.minutes_since(start)),
+                Read::Unreadable(_) => None,
+            };
+        }
+        match self.value(field)? {
+            Value::Number(n) => Some(*n),
+            Value::String(text) => parse_minutes(text),
+            _ => None,
+        }
+    }
+
     /// The field as an instant, for temporal operators.
     pub fn instant(&self, field: Field) -> Read<Timestamp> {
         match field {
@@ -554,6 +575,41 @@ mod tests {
             s.number(Field::Duration, Timestamp::now()),
             Read::Value(7.208333333333333)
         );
+    }
+
+    #[test]
+    fn number_value_is_the_number_read_without_the_reason() {
+        let now = Timestamp::from_micros(90 * 60 * 1_000_000);
+        let sessions = [
+            Session::with([
+                (Field::StartDate, text("2026-03-09T14:00:00-04:00")),
+                (Field::EndDate, text("2026-03-09T14:07:12.500000-04:00")),
+                (Field::MaxSessionDuration, text("60")),
+            ]),
+            Session::with([(Field::StartDate, Value::Number(0.0))]),
+            Session::with([
+                (Field::StartDate, Value::Number(0.0)),
+                (Field::EndDate, text("later")),
+                (Field::MaxSessionDuration, text("sixty")),
+            ]),
+            Session::with([(Field::MaxSessionDuration, Value::Number(12.5))]),
+            Session::with([(Field::MaxSessionDuration, Value::Bool(true))]),
+            Session::with([(Field::MaxSessionDuration, text("-1.5"))]),
+            Session::default(),
+        ];
+        for session in &sessions {
+            for field in [Field::Duration, Field::MaxSessionDuration, Field::Target] {
+                let read = match session.number(field, now) {
+                    Read::Value(n) => Some(n),
+                    _ => None,
+                };
+                assert_eq!(
+                    session.number_value(field, now),
+                    read,
+                    "{field} of {session:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -106,9 +106,11 @@ impl Comparison {
 
     #[inline(never)]
     pub(super) fn holds(&self, field: Field, session: &Session<'_>, now: Timestamp) -> bool {
-        let (Read::Value(lhs), Read::Value(rhs)) =
-            (session.number(field, now), self.rhs(session, now))
-        else {
+        let rhs = match self.rhs {
+            Operand::Value(n) => Some(n),
+            Operand::Field(field) => session.number_value(field, now),
+        };
+        let (Some(lhs), Some(rhs)) = (session.number_value(field, now), rhs) else {
             return false;
         };
         match self.order {
