@@ -55,6 +55,8 @@ pub enum Rendering {
     JsonLines,
     /// `--format json`: a result per record.
     Json,
+    /// `--format sarif`: a result per violation; the writer puts commas between records'.
+    Sarif,
 }
 
 /// What a reporter is handed, in input order.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::{InputError, InputProblem, InputWarning, RecordResult, Rendering, Reporter, Summary};
 use crate::model::{Field, Read, RecordError, Session, SkippedEvent, Timestamp};
 use crate::policy::{Breach, Decision, Evaluation, Violation};
-use crate::report::{json, jsonl};
+use crate::report::{Subject, json, jsonl, sarif};
 
 /// A batch's outcomes and the output rendered for them, handed to the writer together and
 /// recycled together, so that their buffers are allocated once, not once a batch.
@@ -93,7 +93,8 @@ impl<'p> Rendered<'p> {
         now: Timestamp,
         decision: Decision,
     ) -> Option<RenderedRange> {
-        if rendering == Rendering::JsonLines && self.scratch.breaches.is_empty() {
+        // Only JSON has a result for a record without violations.
+        if rendering != Rendering::Json && self.scratch.breaches.is_empty() {
             return None;
         }
         let (text, splices) = (self.scratch.text.len(), self.scratch.splices.len());
@@ -104,13 +105,12 @@ impl<'p> Rendered<'p> {
             session_id: text_of(session, Field::SessionId),
             target: text_of(session, Field::Target),
         };
+        let subject = || Subject::in_session(source, line, session, decision);
+        let out = &mut self.scratch;
         match rendering {
-            Rendering::JsonLines => {
-                jsonl::render_breaches(&mut self.scratch, &place, session, now, decision);
-            }
-            Rendering::Json => {
-                json::render_breaches(&mut self.scratch, &place, session, now, decision);
-            }
+            Rendering::JsonLines => jsonl::render_breaches(out, &place, session, now, decision),
+            Rendering::Json => json::render_breaches(out, &place, session, now, decision),
+            Rendering::Sarif => sarif::render_breaches(out, &subject(), session, now),
         }
         // Offsets are kept relative to the record's own text.
         for splice in self.scratch.splices.get_mut(splices..).unwrap_or_default() {
