@@ -57,6 +57,8 @@ pub enum Rendering {
     Json,
     /// `--format sarif`: a result per violation; the writer puts commas between records'.
     Sarif,
+    /// `--format github`: a workflow command per violation.
+    Github,
 }
 
 /// What a reporter is handed, in input order.

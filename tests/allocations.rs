@@ -1,5 +1,5 @@
-//! What `check --format jsonl`, `json` and `sarif` ask of the allocator per violation: nothing,
-//! once their buffers have grown. A counting global allocator (this test binary's own) counts every allocation
+//! What `check --format jsonl`, `json`, `sarif` and `github` ask of the allocator per
+//! violation: nothing, once their buffers have grown. A counting global allocator (this test binary's own) counts every allocation
 //! of two runs over violation-dense exports, one twice as long as the other: both pay the
 //! same setup and grow the same buffers, so what the longer run adds, per extra violation,
 //! is what a violation costs in steady state.
@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use ssm_guard::check::{Checker, Reporter};
 use ssm_guard::input::InputSource;
-use ssm_guard::report::{JsonLinesReporter, JsonReporter, SarifReporter, Tee};
+use ssm_guard::report::{GithubReporter, JsonLinesReporter, JsonReporter, SarifReporter, Tee};
 use ssm_guard::{CompiledPolicySet, SourceMap, Timestamp, compile};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -107,7 +107,7 @@ fn scratch_dir(jobs: usize) -> PathBuf {
 #[test]
 fn reports_allocate_nothing_per_violation_in_steady_state() {
     for jobs in [1, 2] {
-        let formats: [(&str, Reporting); 3] = [
+        let formats: [(&str, Reporting); 4] = [
             ("jsonl", |_| {
                 Box::new(JsonLinesReporter::new(std::io::sink()))
             }),
@@ -115,6 +115,7 @@ fn reports_allocate_nothing_per_violation_in_steady_state() {
             ("sarif", |set| {
                 Box::new(SarifReporter::new(std::io::sink(), set))
             }),
+            ("github", |_| Box::new(GithubReporter::new(std::io::sink()))),
         ];
         for (format, reporter) in formats {
             let per_violation = marginal(jobs, reporter);
