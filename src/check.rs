@@ -59,6 +59,8 @@ pub enum Rendering {
     Sarif,
     /// `--format github`: a workflow command per violation.
     Github,
+    /// `--format junit`: a test case per violation, which the writer files under its rule.
+    Junit,
 }
 
 /// What a reporter is handed, in input order.

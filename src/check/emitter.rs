@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::{InputError, InputProblem, InputWarning, RecordResult, Rendering, Reporter, Summary};
 use crate::model::{Field, Read, RecordError, Session, SkippedEvent, Timestamp};
 use crate::policy::{Breach, Decision, Evaluation, Violation};
-use crate::report::{Subject, github, json, jsonl, sarif};
+use crate::report::{Subject, github, json, jsonl, junit, sarif};
 
 /// A batch's outcomes and the output rendered for them, handed to the writer together and
 /// recycled together, so that their buffers are allocated once, not once a batch.
@@ -27,6 +27,8 @@ pub(super) struct Finished<'p> {
 #[derive(Debug, Default)]
 pub(super) struct Rendered<'p> {
     scratch: jsonl::Scratch<'p>,
+    /// A value written as JSON before it is escaped for XML (JUnit).
+    value: Vec<u8>,
     violations: VecDeque<Violation<'p>>,
 }
 
@@ -112,6 +114,9 @@ impl<'p> Rendered<'p> {
             Rendering::Json => json::render_breaches(out, &place, session, now, decision),
             Rendering::Sarif => sarif::render_breaches(out, &subject(), session, now),
             Rendering::Github => github::render_breaches(out, &subject(), session, now),
+            Rendering::Junit => {
+                junit::render_breaches(out, &mut self.value, &subject(), session, now);
+            }
         }
         // Offsets are kept relative to the record's own text.
         for splice in self.scratch.splices.get_mut(splices..).unwrap_or_default() {

@@ -4,7 +4,7 @@
 //! Each function appends to a `String`; where line breaks and indentation go is left to the
 //! caller, since the two reports lay out their documents differently.
 
-use std::fmt::{Display, Write as _};
+use std::fmt::{Display, Write};
 
 /// The XML declaration that starts a document, with its line break.
 pub const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -30,23 +30,47 @@ pub fn text(value: &str) -> String {
 /// Escapes XML markup, and writes the characters that XML 1.0 cannot hold at all (control
 /// characters other than tab, line feed and carriage return; U+FFFE; U+FFFF) as `\u{..}`,
 /// so that the document stays well-formed and the character stays visible.
-fn escape_into(out: &mut String, value: &str, attribute: bool) {
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\n' if attribute => out.push_str("&#10;"),
+fn escape_into(out: &mut impl Write, value: &str, attribute: bool) {
+    // Runs of characters that need nothing are written whole: most text is such a run.
+    let mut plain = 0;
+    for (at, c) in value.char_indices() {
+        // `None` for a character written as `\u{..}`.
+        let escaped = match c {
+            '&' => Some("&amp;"),
+            '<' => Some("&lt;"),
+            '>' => Some("&gt;"),
+            '"' if attribute => Some("&quot;"),
+            '\n' if attribute => Some("&#10;"),
             // A parser reads a raw carriage return as a line feed, even in content.
-            '\r' => out.push_str("&#13;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\t' | '\n' => out.push(c),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            _ => out.push(c),
-        }
+            '\r' => Some("&#13;"),
+            '\t' if attribute => Some("&#9;"),
+            '\t' | '\n' => continue,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => None,
+            _ => continue,
+        };
+        let _ = out.write_str(value.get(plain..at).unwrap_or_default());
+        plain = at + c.len_utf8();
+        let _ = match escaped {
+            Some(escaped) => out.write_str(escaped),
+            None => write!(out, "\\u{{{:x}}}", u32::from(c)),
+        };
+    }
+    let _ = out.write_str(value.get(plain..).unwrap_or_default());
+}
+
+/// Appends `value` escaped as [`attr`] does (`attribute`) or as [`text`] does, to bytes: for
+/// reports rendered into byte buffers where records are evaluated.
+pub(crate) fn escape_bytes(out: &mut Vec<u8>, value: &str, attribute: bool) {
+    escape_into(&mut Bytes(out), value, attribute);
+}
+
+/// Text written to a byte buffer.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl Write for Bytes<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
+        Ok(())
     }
 }
 
@@ -145,6 +169,23 @@ mod tests {
         );
         assert_eq!(text("x\ny\u{ffff}>\r\"\t"), "x\ny\\u{ffff}&gt;&#13;\"\t");
         assert_eq!(text("\u{b}\u{c}\u{fffe}é"), "\\u{b}\\u{c}\\u{fffe}é");
+    }
+
+    #[test]
+    fn bytes_are_escaped_as_text_is() {
+        for value in [
+            "a<b & \"c\"\nd\u{1}\te'\r",
+            "",
+            "plain é",
+            "\u{fffe}x\u{ffff}",
+        ] {
+            for attribute in [true, false] {
+                let mut bytes = b"head ".to_vec();
+                escape_bytes(&mut bytes, value, attribute);
+                let expected = if attribute { attr(value) } else { text(value) };
+                assert_eq!(bytes, format!("head {expected}").into_bytes());
+            }
+        }
     }
 
     #[test]
