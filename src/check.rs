@@ -56,6 +56,12 @@ pub enum Rendering {
     JsonLines,
     /// `--format json`: a result per record.
     Json,
+    /// `--format sarif`: a result per violation; the writer puts commas between records'.
+    Sarif,
+    /// `--format github`: a workflow command per violation.
+    Github,
+    /// `--format junit`: a test case per violation, which the writer files under its rule.
+    Junit,
 }
 
 /// What a reporter is handed, in input order.
@@ -197,6 +203,7 @@ impl<'p> Checker<'p> {
         let render = Render {
             rendering,
             source_json: jsonl::source_json(&source),
+            source,
         };
         let reader = match open_input(input) {
             Ok(reader) => reader,
@@ -445,7 +452,7 @@ impl<'p> Checker<'p> {
         // Rendered here, where the record is: the writer only orders the pieces, and the
         // violations it counts carry no words.
         let rendered = render.rendering.and_then(|rendering| {
-            let place = (&*render.source_json, line);
+            let place = (&*render.source, &*render.source_json, line);
             out.render(rendering, place, session, self.now, decision)
         });
         let violations = out.queue_violations(session, self.now, render.rendering.is_some());
@@ -474,6 +481,7 @@ impl<'p> Checker<'p> {
 /// What the evaluating threads render for one input.
 struct Render {
     rendering: Option<Rendering>,
+    source: Arc<str>,
     /// The input's name as a JSON string, written into every line rendered.
     source_json: Vec<u8>,
 }

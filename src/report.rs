@@ -1,13 +1,14 @@
 //! Reporters: pure functions of finished results, one file per output format.
 
 pub mod asff;
-mod github;
+mod finding;
+pub(crate) mod github;
 mod html;
 pub(crate) mod json;
 pub(crate) mod jsonl;
-mod junit;
+pub(crate) mod junit;
 mod progress;
-mod sarif;
+pub(crate) mod sarif;
 mod tee;
 mod text;
 pub mod xml;
@@ -21,6 +22,8 @@ use sha2::{Digest, Sha256};
 use crate::check::RecordResult;
 use crate::model::{Field, UnreadableOperand};
 use crate::policy::{Action, Rule, Severity, Violation};
+use finding::InstantText;
+pub(crate) use finding::Subject;
 
 pub use asff::{AsffReporter, AsffSettings};
 pub use github::GithubReporter;
@@ -76,40 +79,43 @@ pub const FINGERPRINT_VERSION: &str = "ssm-guard/v1";
 /// at most one violation per record, and the failing field of an active session may change
 /// between two exports of it, while the finding stays the same.
 pub fn fingerprint(result: &RecordResult<'_>, violation: &Violation<'_>) -> String {
-    const SEP: &str = "\x1f";
-    let mut input = String::with_capacity(128);
-    input.push_str(FINGERPRINT_VERSION);
-    input.push_str(SEP);
-    input.push_str(violation.id());
-    input.push_str(SEP);
-    match result.session_id.as_deref().filter(|id| !id.is_empty()) {
-        Some(id) => {
-            input.push_str("session");
-            input.push_str(SEP);
-            input.push_str(id);
-        }
-        None => {
-            input.push_str("fallback");
-            for part in [result.target.as_deref(), result.owner.as_deref()] {
-                input.push_str(SEP);
-                input.push_str(part.unwrap_or(""));
-            }
-            input.push_str(SEP);
-            if let Some(start) = result.start {
-                input.push_str(&start.to_string());
-            }
-        }
-    }
-    hex(&Sha256::digest(input.as_bytes()))
+    let mut hex = Vec::with_capacity(64);
+    push_fingerprint(&mut hex, violation.id(), &Subject::of(result));
+    String::from_utf8(hex).unwrap_or_default()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
+/// Appends the [`fingerprint`] of rule `id`'s finding in `subject`, its digest fed part by part
+/// so that nothing is allocated.
+pub(crate) fn push_fingerprint(out: &mut Vec<u8>, id: &str, subject: &Subject<'_>) {
+    const SEP: &[u8] = b"\x1f";
+    let mut digest = Sha256::new();
+    digest.update(FINGERPRINT_VERSION);
+    digest.update(SEP);
+    digest.update(id);
+    digest.update(SEP);
+    match subject.session_id.filter(|id| !id.is_empty()) {
+        Some(id) => {
+            digest.update("session");
+            digest.update(SEP);
+            digest.update(id);
+        }
+        None => {
+            digest.update("fallback");
+            for part in [subject.target, subject.owner] {
+                digest.update(SEP);
+                digest.update(part.unwrap_or(""));
+            }
+            digest.update(SEP);
+            if let Some(start) = subject.start {
+                digest.update(InstantText::of(start).as_str());
+            }
+        }
     }
-    text
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for byte in digest.finalize() {
+        let digit = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+        out.extend_from_slice(&[digit(byte >> 4), digit(byte & 0xf)]);
+    }
 }
 
 /// A violation as every JSON format writes it: the fields of the policy language's contract.
@@ -277,12 +283,11 @@ impl Serialize for ViolationRecord {
 /// unreadable added when the message does not give it, which is when the rule writes its own
 /// (the default message always says why).
 pub(crate) fn message_with_reason<'a>(violation: &'a Violation<'_>) -> Cow<'a, str> {
-    match &violation.unreadable {
-        Some(reason) if violation.rule.has_message() => {
-            Cow::Owned(format!("{} (unreadable: {reason})", violation.message))
-        }
-        _ => Cow::Borrowed(&violation.message),
+    let mut said = Cow::Borrowed(violation.message.as_str());
+    if violation.unreadable.is_some() && violation.rule.has_message() {
+        finding::add_reason(said.to_mut(), violation.rule, violation.unreadable.as_ref());
     }
+    said
 }
 
 /// A violation as a JSON value, for callers that build documents of their own.

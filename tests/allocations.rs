@@ -1,5 +1,5 @@
-//! What `check --format jsonl` and `--format json` ask of the allocator per violation:
-//! nothing, once their buffers have grown. A counting global allocator (this test binary's own) counts every allocation
+//! What `check --format jsonl`, `json`, `sarif`, `github` and `junit` ask of the allocator per
+//! violation: nothing, once their buffers have grown. A counting global allocator (this test binary's own) counts every allocation
 //! of two runs over violation-dense exports, one twice as long as the other: both pay the
 //! same setup and grow the same buffers, so what the longer run adds, per extra violation,
 //! is what a violation costs in steady state.
@@ -19,7 +19,9 @@ use std::path::PathBuf;
 
 use ssm_guard::check::{Checker, Reporter};
 use ssm_guard::input::InputSource;
-use ssm_guard::report::{JsonLinesReporter, JsonReporter, SarifReporter};
+use ssm_guard::report::{
+    GithubReporter, JsonLinesReporter, JsonReporter, JunitReporter, SarifReporter, Tee,
+};
 use ssm_guard::{CompiledPolicySet, SourceMap, Timestamp, compile};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -105,19 +107,41 @@ fn scratch_dir(jobs: usize) -> PathBuf {
 
 /// One test, so that no other test allocates while it counts.
 #[test]
-fn jsonl_and_json_allocate_nothing_per_violation_in_steady_state() {
+fn reports_allocate_nothing_per_violation_in_steady_state() {
     for jobs in [1, 2] {
-        let jsonl = marginal(jobs, |_| Box::new(JsonLinesReporter::new(std::io::sink())));
-        let json = marginal(jobs, |_| Box::new(JsonReporter::new(std::io::sink())));
-        for (format, per_violation) in [("jsonl", jsonl), ("json", json)] {
+        let formats: [(&str, Reporting); 5] = [
+            ("jsonl", |_| {
+                Box::new(JsonLinesReporter::new(std::io::sink()))
+            }),
+            ("json", |_| Box::new(JsonReporter::new(std::io::sink()))),
+            ("sarif", |set| {
+                Box::new(SarifReporter::new(std::io::sink(), set))
+            }),
+            ("github", |_| Box::new(GithubReporter::new(std::io::sink()))),
+            // JUnit keeps its cases until the end, in a buffer per rule that grows by
+            // doubling: a few allocations in all, not one a violation.
+            ("junit", |set| {
+                Box::new(JunitReporter::new(std::io::sink(), set))
+            }),
+        ];
+        for (format, reporter) in formats {
+            let per_violation = marginal(jobs, reporter);
             assert!(
                 per_violation < 0.01,
                 "--format {format} --jobs {jobs}: {per_violation:.3} allocations per violation"
             );
         }
     }
-    // The counter counts: a report that keeps every violation until the end (SARIF)
-    // allocates for each, as the runs above would show if check made allocations of its own.
-    let per_violation = marginal(1, |set| Box::new(SarifReporter::new(std::io::sink(), set)));
+    // The counter counts: two outputs at once are handed owned violations, whose words are
+    // allocated for each, as the runs above would show if check made allocations of its own.
+    let per_violation = marginal(1, |set| {
+        let mut tee = Tee::new();
+        tee.add("sarif", Box::new(SarifReporter::new(std::io::sink(), set)));
+        tee.add("github", Box::new(GithubReporter::new(std::io::sink())));
+        Box::new(tee)
+    });
     assert!(per_violation >= 1.0, "{per_violation:.3}");
 }
+
+/// Makes the reporter of one format for a set.
+type Reporting = fn(&'static CompiledPolicySet) -> Box<dyn Reporter<'static>>;

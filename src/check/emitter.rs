@@ -11,7 +11,7 @@ use super::{InputError, InputProblem, InputWarning, RecordResult, Rendering, Rep
 use crate::json_text::Text;
 use crate::model::{Field, RecordError, Session, SkippedEvent, Timestamp, Value};
 use crate::policy::{Breach, Decision, Evaluation, Violation};
-use crate::report::{json, jsonl};
+use crate::report::{Subject, github, json, jsonl, junit, sarif};
 
 /// A batch's outcomes and the output rendered for them, handed to the writer together and
 /// recycled together, so that their buffers are allocated once, not once a batch.
@@ -35,6 +35,8 @@ pub(super) struct Rendered<'p> {
     breaches: VecDeque<Breach<'p>>,
     /// Violations with their words, where the reporter renders them itself.
     violations: VecDeque<Violation<'p>>,
+    /// A value written as JSON before it is escaped for XML (JUnit).
+    value: Vec<u8>,
 }
 
 /// A field's text as reports write it: text borrowed from the input is plain, since the
@@ -105,28 +107,32 @@ impl<'p> Rendered<'p> {
     pub(super) fn render(
         &mut self,
         rendering: Rendering,
-        place: (&[u8], u64),
+        place: (&str, &[u8], u64),
         session: &Session<'_>,
         now: Timestamp,
         decision: Decision,
     ) -> Option<RenderedRange> {
-        if rendering == Rendering::JsonLines && self.scratch.breaches.is_empty() {
+        // Only JSON has a result for a record without violations.
+        if rendering != Rendering::Json && self.scratch.breaches.is_empty() {
             return None;
         }
         let (text, splices) = (self.scratch.text.len(), self.scratch.splices.len());
-        let (source, line) = place;
+        let (source, source_json, line) = place;
         let place = jsonl::Place {
-            source,
+            source: source_json,
             line,
             session_id: text_of(session, Field::SessionId),
             target: text_of(session, Field::Target),
         };
+        let subject = || Subject::in_session(source, line, session, decision);
+        let out = &mut self.scratch;
         match rendering {
-            Rendering::JsonLines => {
-                jsonl::render_breaches(&mut self.scratch, &place, session, now, decision);
-            }
-            Rendering::Json => {
-                json::render_breaches(&mut self.scratch, &place, session, now, decision);
+            Rendering::JsonLines => jsonl::render_breaches(out, &place, session, now, decision),
+            Rendering::Json => json::render_breaches(out, &place, session, now, decision),
+            Rendering::Sarif => sarif::render_breaches(out, &subject(), session, now),
+            Rendering::Github => github::render_breaches(out, &subject(), session, now),
+            Rendering::Junit => {
+                junit::render_breaches(out, &mut self.value, &subject(), session, now);
             }
         }
         // Offsets are kept relative to the record's own text.

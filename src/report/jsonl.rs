@@ -126,6 +126,8 @@ pub(crate) struct Scratch<'p> {
     pub breaches: Vec<Breach<'p>>,
     /// Where a message that needs escaping is moved while it is escaped.
     pub spare: Vec<u8>,
+    /// A message written as text, for the formats that escape it their own way.
+    pub message: String,
 }
 
 /// A violation's value, borrowed either way.

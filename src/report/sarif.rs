@@ -3,14 +3,22 @@
 //! The document's head (the tool and every loaded rule) is written before the first result,
 //! results are written as they arrive, and input errors, which are few, are kept for the
 //! invocation at the end. Memory stays flat whatever the number of records.
+//!
+//! A result is written by hand, byte for byte as serde_json would write it as a `Value`: when
+//! this is the only output, where its record is evaluated, and the writer only puts results in
+//! order, with commas between them and record numbers written in.
 
 use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use super::{Level, fingerprint};
-use crate::check::{InputError, InputWarning, RecordResult, Reporter, Summary};
-use crate::policy::{CompiledPolicySet, Rule, Severity, Violation};
+use super::finding::{Finding, InstantText, Subject, each_breach};
+use super::jsonl::{Scratch, push_opt_str, write_spliced};
+use super::{Level, push_fingerprint};
+use crate::check::{InputError, InputWarning, RecordResult, Rendering, Reporter, Summary};
+use crate::json_text::{Text, push_str};
+use crate::model::{Session, Timestamp};
+use crate::policy::{CompiledPolicySet, Rule, Severity};
 use crate::source::SourceMap;
 
 /// The schema the output is valid against (the OASIS errata 01 copy).
@@ -30,6 +38,10 @@ pub struct SarifReporter<'p, W: Write> {
     started: bool,
     results: u64,
     errors: Vec<InputError>,
+    /// A result rendered here (when results were not rendered where records were evaluated),
+    /// and where its record number goes.
+    line: Vec<u8>,
+    splices: Vec<usize>,
 }
 
 impl<'p, W: Write> SarifReporter<'p, W> {
@@ -41,6 +53,8 @@ impl<'p, W: Write> SarifReporter<'p, W> {
             started: false,
             results: 0,
             errors: Vec::new(),
+            line: Vec::new(),
+            splices: Vec::new(),
         }
     }
 
@@ -131,84 +145,144 @@ impl<'p, W: Write> SarifReporter<'p, W> {
             "properties": properties,
         })
     }
+}
 
-    fn result(&self, result: &RecordResult<'_>, violation: &Violation<'_>) -> Value {
-        let id = violation.id();
-        let message = if violation.message.is_empty() {
+/// Renders a record's results where the record is, from what evaluation found: each result
+/// as [`write_result`] writes it, the first after a line break and the others after a comma
+/// and a line break (the writer puts a comma before a record's first result when results came
+/// before it, since only it knows). Record numbers are left out, their offsets pushed to
+/// `splices`.
+pub(crate) fn render_breaches(
+    out: &mut Scratch<'_>,
+    subject: &Subject<'_>,
+    session: &Session<'_>,
+    now: Timestamp,
+) {
+    let mut first = true;
+    each_breach(out, session, now, false, |text, splices, finding| {
+        text.extend_from_slice(if first { b"\n" } else { b",\n" });
+        first = false;
+        write_result(text, splices, subject, finding);
+    });
+}
+
+/// Writes one result object, byte for byte as serde_json writes a `Value` of it (keys in
+/// alphabetical order, no spaces), with the record number left out: its offsets go to
+/// `splices`. Ids match `[a-z0-9][a-z0-9._-]*` and names are the report's own: written as they
+/// are, as in the JSON Lines report.
+fn write_result(
+    text: &mut Vec<u8>,
+    splices: &mut Vec<usize>,
+    subject: &Subject<'_>,
+    finding: &Finding<'_>,
+) {
+    let (rule, id, field) = (finding.rule, finding.id(), finding.field.name());
+    text.extend_from_slice(b"{\"level\":\"");
+    text.extend_from_slice(Level::of(rule).sarif().as_bytes());
+    text.extend_from_slice(b"\",\"locations\":[{\"logicalLocations\":[{\"fullyQualifiedName\":");
+    match subject.session_id {
+        Some(session) => {
+            push_str(text, session);
+            // The string goes on after the session: its closing quote is taken back.
+            text.pop();
+        }
+        None => {
+            text.extend_from_slice(b"\"(no SessionId, record ");
+            splices.push(text.len());
+            text.push(b')');
+        }
+    }
+    text.push(b'/');
+    text.extend_from_slice(field.as_bytes());
+    text.extend_from_slice(b"\",\"kind\":\"property\",\"name\":\"");
+    text.extend_from_slice(field.as_bytes());
+    text.extend_from_slice(b"\"}]");
+    if subject.source != "<stdin>" && !subject.source.is_empty() {
+        text.extend_from_slice(b",\"physicalLocation\":{\"artifactLocation\":{\"uri\":\"");
+        write_uri(text, subject.source);
+        text.extend_from_slice(b"\"}");
+        if subject.line >= 1 {
+            text.extend_from_slice(b",\"region\":{\"startLine\":");
+            text.extend_from_slice(itoa::Buffer::new().format(subject.line).as_bytes());
+            text.push(b'}');
+        }
+        text.push(b'}');
+    }
+    text.extend_from_slice(b"}],\"message\":{\"text\":");
+    push_str(
+        text,
+        if finding.message.is_empty() {
             id
         } else {
-            &violation.message
-        };
-        let field = violation.field.name();
-        let session = match &result.session_id {
-            Some(id) => id.clone(),
-            None => format!("(no SessionId, record {})", result.record),
-        };
-        let mut location = Map::new();
-        if let Some(physical) = physical_location(&result.source, Some(result.line), None) {
-            location.insert("physicalLocation".into(), physical);
-        }
-        location.insert(
-            "logicalLocations".into(),
-            json!([{
-                "name": field,
-                "fullyQualifiedName": format!("{session}/{field}"),
-                "kind": "property",
-            }]),
-        );
-        let mut properties = Map::new();
-        properties.insert("policy".into(), json!(violation.policy.id()));
-        properties.insert("rule".into(), json!(violation.rule.id()));
-        properties.insert("severity".into(), json!(violation.rule.severity()));
-        properties.insert("action".into(), json!(violation.rule.action()));
-        properties.insert("decision".into(), json!(result.evaluation.decision));
-        properties.insert("field".into(), json!(field));
-        properties.insert("actual".into(), violation.actual.clone());
-        properties.insert("expected".into(), json!(violation.expected));
-        if let Some(reason) = &violation.unreadable {
-            properties.insert("unreadable".into(), json!(reason));
-        }
-        properties.insert("sessionId".into(), json!(result.session_id));
-        properties.insert("target".into(), json!(result.target));
-        properties.insert("owner".into(), json!(result.owner));
-        properties.insert(
-            "startDate".into(),
-            json!(result.start.map(|s| s.to_string())),
-        );
-        properties.insert("record".into(), json!(result.record));
-        let mut object = Map::new();
-        object.insert("ruleId".into(), json!(id));
-        object.insert("ruleIndex".into(), json!(violation.rule.index().index()));
-        object.insert("level".into(), json!(Level::of(violation.rule).sarif()));
-        object.insert("message".into(), json!({ "text": message }));
-        object.insert("locations".into(), json!([location]));
-        object.insert(
-            "partialFingerprints".into(),
-            json!({ FINGERPRINT_KEY: fingerprint(result, violation) }),
-        );
-        if let Some(exception) = violation.waived_by {
-            let mut waiver = Map::new();
-            waiver.insert("exception".into(), json!(exception.id()));
-            if let Some(approved_by) = exception.approved_by() {
-                waiver.insert("approvedBy".into(), json!(approved_by));
-            }
-            if let Some(expires) = exception.expires() {
-                waiver.insert("expires".into(), json!(expires.to_string()));
-            }
-            object.insert(
-                "suppressions".into(),
-                json!([{
-                    "kind": "external",
-                    "status": "accepted",
-                    "justification": exception.reason(),
-                    "properties": waiver,
-                }]),
-            );
-            properties.insert("waivedBy".into(), json!(exception.id()));
-        }
-        object.insert("properties".into(), Value::Object(properties));
-        Value::Object(object)
+            finding.message
+        },
+    );
+    text.extend_from_slice(b"},\"partialFingerprints\":{\"");
+    text.extend_from_slice(FINGERPRINT_KEY.as_bytes());
+    text.extend_from_slice(b"\":\"");
+    push_fingerprint(text, id, subject);
+    text.extend_from_slice(b"\"},\"properties\":{\"action\":\"");
+    text.extend_from_slice(rule.action().name().as_bytes());
+    text.extend_from_slice(b"\",\"actual\":");
+    finding.actual.write(text);
+    text.extend_from_slice(b",\"decision\":\"");
+    text.extend_from_slice(subject.decision.name().as_bytes());
+    text.extend_from_slice(b"\",\"expected\":");
+    push_str(text, finding.expected);
+    text.extend_from_slice(b",\"field\":\"");
+    text.extend_from_slice(field.as_bytes());
+    text.extend_from_slice(b"\",\"owner\":");
+    push_opt_str(text, subject.owner.map(Text::Any));
+    text.extend_from_slice(b",\"policy\":\"");
+    text.extend_from_slice(finding.policy.id().as_bytes());
+    text.extend_from_slice(b"\",\"record\":");
+    splices.push(text.len());
+    text.extend_from_slice(b",\"rule\":\"");
+    text.extend_from_slice(rule.id().as_bytes());
+    text.extend_from_slice(b"\",\"sessionId\":");
+    push_opt_str(text, subject.session_id.map(Text::Any));
+    text.extend_from_slice(b",\"severity\":\"");
+    text.extend_from_slice(rule.severity().name().as_bytes());
+    text.extend_from_slice(b"\",\"startDate\":");
+    match subject.start {
+        Some(start) => push_str(text, InstantText::of(start).as_str()),
+        None => text.extend_from_slice(b"null"),
     }
+    text.extend_from_slice(b",\"target\":");
+    push_opt_str(text, subject.target.map(Text::Any));
+    if let Some(reason) = finding.unreadable {
+        text.extend_from_slice(b",\"unreadable\":");
+        // Writing into a vector cannot fail.
+        drop(serde_json::to_writer(&mut *text, reason));
+    }
+    if let Some(exception) = finding.waived_by {
+        text.extend_from_slice(b",\"waivedBy\":\"");
+        text.extend_from_slice(exception.id().as_bytes());
+        text.push(b'"');
+    }
+    text.extend_from_slice(b"},\"ruleId\":\"");
+    text.extend_from_slice(id.as_bytes());
+    text.extend_from_slice(b"\",\"ruleIndex\":");
+    text.extend_from_slice(itoa::Buffer::new().format(rule.index().index()).as_bytes());
+    if let Some(exception) = finding.waived_by {
+        text.extend_from_slice(b",\"suppressions\":[{\"justification\":");
+        push_str(text, exception.reason());
+        text.extend_from_slice(b",\"kind\":\"external\",\"properties\":{");
+        if let Some(approved_by) = exception.approved_by() {
+            text.extend_from_slice(b"\"approvedBy\":");
+            push_str(text, approved_by);
+            text.push(b',');
+        }
+        text.extend_from_slice(b"\"exception\":\"");
+        text.extend_from_slice(exception.id().as_bytes());
+        text.push(b'"');
+        if let Some(expires) = exception.expires() {
+            text.extend_from_slice(b",\"expires\":");
+            push_str(text, InstantText::of(expires).as_str());
+        }
+        text.extend_from_slice(b"},\"status\":\"accepted\"}]");
+    }
+    text.push(b'}');
 }
 
 /// The first sentence of a description, for `shortDescription`: up to the first `.` followed
@@ -259,24 +333,35 @@ fn security_severity(severity: Severity) -> &'static str {
 
 /// The `uri` of an input: a relative path stays relative (code scanning resolves it against
 /// the repository), an absolute one becomes a `file:` URI, an S3 object keeps its `s3:` URI;
-/// standard input has none. Characters
-/// that a URI reference cannot hold are percent-encoded.
+/// standard input has none. Characters that a URI reference cannot hold are percent-encoded.
 pub(crate) fn artifact_uri(source: &str) -> Option<String> {
     if source == "<stdin>" || source.is_empty() {
         return None;
     }
+    let mut uri = Vec::with_capacity(source.len() + 8);
+    write_uri(&mut uri, source);
+    String::from_utf8(uri).ok()
+}
+
+/// Appends the [`artifact_uri`] of an input that has one. What it writes needs no escape in a
+/// JSON string.
+fn write_uri(uri: &mut Vec<u8>, source: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     // An S3 object (`s3://bucket/key`) is already an absolute URI: its key is encoded after it.
-    let (scheme, path) = match source.strip_prefix("s3://") {
-        Some(key) => ("s3://", key.to_owned()),
-        None => ("", source.replace('\\', "/")),
+    // Elsewhere a backslash separates folders, as on Windows.
+    let (path, folders) = match source.strip_prefix("s3://") {
+        Some(key) => {
+            uri.extend_from_slice(b"s3://");
+            (key, false)
+        }
+        None => (source, true),
     };
-    let mut uri = String::with_capacity(path.len() + 8);
-    uri.push_str(scheme);
-    if scheme.is_empty() && path.starts_with('/') {
-        uri.push_str("file://");
+    if folders && matches!(path.as_bytes().first(), Some(b'/' | b'\\')) {
+        uri.extend_from_slice(b"file://");
     }
     for byte in path.bytes() {
         match byte {
+            b'\\' if folders => uri.push(b'/'),
             b'A'..=b'Z'
             | b'a'..=b'z'
             | b'0'..=b'9'
@@ -296,11 +381,13 @@ pub(crate) fn artifact_uri(source: &str) -> Option<String> {
             | b','
             | b';'
             | b'='
-            | b'@' => uri.push(char::from(byte)),
-            _ => uri.push_str(&format!("%{byte:02X}")),
+            | b'@' => uri.push(byte),
+            _ => {
+                let digit = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+                uri.extend_from_slice(&[b'%', digit(byte >> 4), digit(byte & 0xf)]);
+            }
         }
     }
-    Some(uri)
 }
 
 impl<'p, W: Write> Reporter<'p> for SarifReporter<'p, W> {
@@ -309,13 +396,36 @@ impl<'p, W: Write> Reporter<'p> for SarifReporter<'p, W> {
             return Ok(());
         }
         self.start()?;
+        let subject = Subject::of(result);
         for violation in &result.evaluation.violations {
-            let value = self.result(result, violation);
+            self.line.clear();
+            self.splices.clear();
+            let finding = Finding::of(violation, &violation.message);
+            write_result(&mut self.line, &mut self.splices, &subject, &finding);
             self.out
                 .write_all(if self.results == 0 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer(&mut self.out, &value)?;
+            write_spliced(&mut self.out, result.record, &self.line, &self.splices)?;
             self.results += 1;
         }
+        Ok(())
+    }
+
+    fn rendering(&self) -> Option<Rendering> {
+        Some(Rendering::Sarif)
+    }
+
+    fn rendered(
+        &mut self,
+        result: &RecordResult<'p>,
+        text: &[u8],
+        splices: &[usize],
+    ) -> io::Result<()> {
+        self.start()?;
+        if self.results > 0 {
+            self.out.write_all(b",")?;
+        }
+        write_spliced(&mut self.out, result.record, text, splices)?;
+        self.results += result.evaluation.violations.len() as u64;
         Ok(())
     }
 

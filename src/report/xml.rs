@@ -4,7 +4,7 @@
 //! Each function appends to a `String`; where line breaks and indentation go is left to the
 //! caller, since the two reports lay out their documents differently.
 
-use std::fmt::{Display, Write as _};
+use std::fmt::{Display, Write};
 
 /// The XML declaration that starts a document, with its line break.
 pub const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -30,23 +30,96 @@ pub fn text(value: &str) -> String {
 /// Escapes XML markup, and writes the characters that XML 1.0 cannot hold at all (control
 /// characters other than tab, line feed and carriage return; U+FFFE; U+FFFF) as `\u{..}`,
 /// so that the document stays well-formed and the character stays visible.
-fn escape_into(out: &mut String, value: &str, attribute: bool) {
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\n' if attribute => out.push_str("&#10;"),
+fn escape_into(out: &mut impl Write, value: &str, attribute: bool) {
+    // Read a byte at a time: every character escaped is ASCII or starts with 0xEF (U+FFFE,
+    // U+FFFF), so each stop is at a character's start, and runs that need nothing are
+    // written whole.
+    let bytes = value.as_bytes();
+    let (mut plain, mut at) = (0, 0);
+    loop {
+        at += plain_length(bytes.get(at..).unwrap_or_default());
+        let Some(&byte) = bytes.get(at) else {
+            break;
+        };
+        // What the character becomes (`None`: written as `\u{..}`), and its length.
+        let (escaped, len) = match byte {
+            b'&' => (Some("&amp;"), 1),
+            b'<' => (Some("&lt;"), 1),
+            b'>' => (Some("&gt;"), 1),
+            b'"' if attribute => (Some("&quot;"), 1),
+            b'\n' if attribute => (Some("&#10;"), 1),
             // A parser reads a raw carriage return as a line feed, even in content.
-            '\r' => out.push_str("&#13;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\t' | '\n' => out.push(c),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            b'\r' => (Some("&#13;"), 1),
+            b'\t' if attribute => (Some("&#9;"), 1),
+            b'\t' | b'\n' => {
+                at += 1;
+                continue;
             }
-            _ => out.push(c),
+            0..0x20 => (None, 1),
+            0xef if matches!(bytes.get(at + 1..at + 3), Some([0xbf, 0xbe | 0xbf])) => (None, 3),
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        let _ = out.write_str(value.get(plain..at).unwrap_or_default());
+        let character = value.get(at..at + len).unwrap_or_default();
+        let _ = match escaped {
+            Some(escaped) => out.write_str(escaped),
+            None => character
+                .chars()
+                .try_for_each(|c| write!(out, "\\u{{{:x}}}", u32::from(c))),
+        };
+        at += len;
+        plain = at;
+    }
+    let _ = out.write_str(value.get(plain..).unwrap_or_default());
+}
+
+/// How many bytes start `bytes` before the first that may need escaping: a control character,
+/// `&`, `<`, `>`, `"`, or 0xEF, which starts U+FFFE and U+FFFF (or its length if there is none).
+///
+/// Eight bytes at a time, as `json_text::plain_length` reads JSON strings: a byte of a word is
+/// flagged when it equals one of those or is below 0x20, and the lowest flag is the first such
+/// byte (a flag can be wrong only above a byte that is rightly flagged).
+fn plain_length(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let equal = |word: u64, byte: u8| zero_bytes(word ^ (ONES * u64::from(byte)));
+    let mut rest = bytes;
+    while let Some((word, after)) = rest.split_first_chunk::<8>() {
+        let word = u64::from_le_bytes(*word);
+        let flags = equal(word, b'&')
+            | equal(word, b'<')
+            | equal(word, b'>')
+            | equal(word, b'"')
+            | equal(word, 0xef)
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
+        if flags != 0 {
+            return bytes.len() - rest.len() + flags.trailing_zeros() as usize / 8;
         }
+        rest = after;
+    }
+    let tail = rest
+        .iter()
+        .take_while(|b| !matches!(b, b'&' | b'<' | b'>' | b'"' | 0xef | 0..0x20));
+    bytes.len() - rest.len() + tail.count()
+}
+
+/// Appends `value` escaped as [`attr`] does (`attribute`) or as [`text`] does, to bytes: for
+/// reports rendered into byte buffers where records are evaluated.
+pub(crate) fn escape_bytes(out: &mut Vec<u8>, value: &str, attribute: bool) {
+    escape_into(&mut Bytes(out), value, attribute);
+}
+
+/// Text written to a byte buffer.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl Write for Bytes<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(text.as_bytes());
+        Ok(())
     }
 }
 
@@ -145,6 +218,66 @@ mod tests {
         );
         assert_eq!(text("x\ny\u{ffff}>\r\"\t"), "x\ny\\u{ffff}&gt;&#13;\"\t");
         assert_eq!(text("\u{b}\u{c}\u{fffe}é"), "\\u{b}\\u{c}\\u{fffe}é");
+    }
+
+    #[test]
+    fn every_character_is_escaped_by_its_own_rule_as_text_or_bytes() {
+        let mut all = String::new();
+        all.extend(
+            (0u32..0x300)
+                .chain(0xfff0..0x10010)
+                .filter_map(char::from_u32),
+        );
+        for value in [
+            "a<b & \"c\"\nd\u{1}\te'\r",
+            "",
+            "plain é",
+            "\u{fffe}x\u{ffff}\u{fffd}\u{efbf}",
+            &all,
+        ] {
+            for attribute in [true, false] {
+                let mut bytes = b"head ".to_vec();
+                escape_bytes(&mut bytes, value, attribute);
+                let expected: String = value
+                    .chars()
+                    .map(|c| match (c, attribute) {
+                        ('&', _) => "&amp;".to_owned(),
+                        ('<', _) => "&lt;".to_owned(),
+                        ('>', _) => "&gt;".to_owned(),
+                        ('"', true) => "&quot;".to_owned(),
+                        ('\n', true) => "&#10;".to_owned(),
+                        ('\r', _) => "&#13;".to_owned(),
+                        ('\t', true) => "&#9;".to_owned(),
+                        ('\t' | '\n', false) => c.to_string(),
+                        ('\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}', _) => {
+                            format!("\\u{{{:x}}}", u32::from(c))
+                        }
+                        _ => c.to_string(),
+                    })
+                    .collect();
+                assert_eq!(if attribute { attr(value) } else { text(value) }, expected);
+                assert_eq!(bytes, format!("head {expected}").into_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn plain_length_stops_at_the_first_byte_that_may_need_escaping() {
+        for stop in [b'&', b'<', b'>', b'"', 0xef, 0x00, 0x1f, b'\n'] {
+            for at in 0..20 {
+                let mut bytes = vec![b'a'; 24];
+                bytes.extend_from_slice("é\u{7f}".as_bytes());
+                if let Some(byte) = bytes.get_mut(at) {
+                    *byte = stop;
+                }
+                // Later stops of every kind must not hide the first one.
+                bytes.extend_from_slice(b"&\x01\xef");
+                assert_eq!(plain_length(&bytes), at, "{stop:#x} at {at}");
+            }
+        }
+        let plain = "plain text, \u{20} and above: \u{7f} é".as_bytes();
+        assert_eq!(plain_length(plain), plain.len());
+        assert_eq!(plain_length(b""), 0);
     }
 
     #[test]

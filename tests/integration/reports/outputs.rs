@@ -141,3 +141,66 @@ fn jsonl_and_json_outputs_agree_with_the_violations_in_sarif() {
         );
     }
 }
+
+/// The CI formats are rendered where records are evaluated when they are the only output, and
+/// on the writer from owned violations when there are several: both ways must write the same
+/// bytes, for any number of jobs, whatever the values hold.
+#[test]
+fn ci_formats_write_the_same_alone_as_together_for_any_jobs() {
+    let dir = scratch_dir("ci-alone-together");
+    let policy = write(
+        &dir,
+        "odd.yaml",
+        r#"
+policy: odd
+rules:
+  - id: needs-reason
+    require: { Reason: { present: true } }
+  - id: short
+    action: warn
+    message: "duration {MaxSessionDuration} <too> long & 50% of \"it\", ok: y"
+    require: { MaxSessionDuration: { lte: 60 } }
+  - id: note
+    severity: info
+    message: "document {DocumentName}\nline two\r\n"
+    require: { DocumentName: SSM-SessionManagerRunShell }
+exceptions:
+  - id: robots
+    rules: [needs-reason]
+    when: { Target: { glob: "mi-*" } }
+    expires: 2030-01-01
+    reason: "robots \"never\" explain, 100% sure: <yes> & \n more"
+    approved_by: "sec & <ops>"
+"#,
+    );
+    let sessions = [
+        json!({"SessionId": "s-1 \"q\" <x> & 50%, a:b\nc", "Target": "mi-2", "Owner": "o,1",
+               "MaxSessionDuration": "abc", "DocumentName": "SSM-SessionManagerRunShell",
+               "StartDate": 1772366400.123456}),
+        json!({"Target": "i-3", "Owner": "arn:aws:iam::111122223333:user/bob",
+               "MaxSessionDuration": "61", "StartDate": "2026-03-02T08:00:00.5-05:00"}),
+        json!({"SessionId": "", "Target": "x-\u{1}\u{ffff}é", "MaxSessionDuration": 120}),
+        json!({"SessionId": "s-4", "Reason": "r", "MaxSessionDuration": "30"}),
+    ];
+    let mut export = String::new();
+    for session in sessions.iter().cycle().take(3000) {
+        export.push_str(&session.to_string());
+        export.push('\n');
+    }
+    let input = write(&dir, "odd 100%: <export>.jsonl", &export);
+    let (policy, input) = (policy.to_str().unwrap(), input.to_str().unwrap());
+    for format in ["sarif", "github", "junit"] {
+        let alone = check(&["-p", policy, "--format", format, "--jobs", "1", input]).stdout;
+        assert!(alone.len() > 100_000, "{format}: {}", alone.len());
+        for jobs in ["1", "2", "4"] {
+            let again = check(&["-p", policy, "--format", format, "--jobs", jobs, input]);
+            assert!(again.stdout == alone, "{format} alone, --jobs {jobs}");
+            let file = dir.join(format!("together.{format}"));
+            let output = format!("{format}={}", file.display());
+            let args = ["-p", policy, "--format", "jsonl", "--output", &output];
+            check(&[&args[..], &["--jobs", jobs, input]].concat());
+            let together = std::fs::read_to_string(&file).unwrap();
+            assert!(together == alone, "{format} together, --jobs {jobs}");
+        }
+    }
+}
