@@ -4,6 +4,7 @@
 
 mod compare;
 mod during;
+mod literal;
 mod membership;
 mod pattern;
 mod presence;

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use marked_yaml::Node;
 
-use super::OperatorName;
+use super::{OperatorName, literal};
 use crate::compile::{CompileError, Compiler, Compiles, Failures};
 use crate::model::{Field, FieldKind, Read, Session, Timestamp, UnreadableOperand};
 
@@ -34,7 +34,9 @@ enum Texts {
 impl Texts {
     fn contains(&self, text: &str) -> bool {
         match self {
-            Self::Few(list) => list.iter().any(|t| &**t == text),
+            Self::Few(list) => list
+                .iter()
+                .any(|t| literal::same(t.as_bytes(), text.as_bytes())),
             Self::Many(set) => set.contains(text),
         }
     }

@@ -5,7 +5,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use marked_yaml::Node;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
-use super::OperatorName;
+use super::{OperatorName, literal};
 use crate::compile::{CompileError, Compiler, Compiles, Failures, MAX_GLOBS_PER_CONDITION};
 
 use super::sequence::Sequence;
@@ -61,9 +61,9 @@ impl Affix {
     fn matches(&self, text: &str) -> bool {
         match self {
             Affix::Any => true,
-            Affix::Exact(literal) => text == literal,
-            Affix::Prefix(prefix) => text.starts_with(prefix.as_str()),
-            Affix::Suffix(suffix) => text.ends_with(suffix.as_str()),
+            Affix::Exact(exact) => literal::same(text.as_bytes(), exact.as_bytes()),
+            Affix::Prefix(prefix) => literal::starts_with(text.as_bytes(), prefix.as_bytes()),
+            Affix::Suffix(suffix) => literal::ends_with(text.as_bytes(), suffix.as_bytes()),
         }
     }
 }

@@ -11,6 +11,8 @@
 
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look};
 
+use super::literal;
+
 /// How many ways alternations may combine (the product of their branch counts): the matcher
 /// tries branches one after another, so this bounds its work per character.
 const MAX_COMBINATIONS: usize = 64;
@@ -305,9 +307,12 @@ fn matches(items: &[Item], text: &str, then: &dyn Fn(&str) -> bool) -> bool {
         return then(text);
     };
     match item {
-        Item::Literal(literal) => text
-            .strip_prefix(literal.as_str())
-            .is_some_and(|text| matches(rest, text, then)),
+        Item::Literal(word) => {
+            literal::starts_with(text.as_bytes(), word.as_bytes())
+                && text
+                    .get(word.len()..)
+                    .is_some_and(|text| matches(rest, text, then))
+        }
         Item::Run { class, min, max } => {
             let end = class.run_length(text, max.unwrap_or(u32::MAX));
             end.count >= usize::try_from(*min).unwrap_or(usize::MAX)
