@@ -16,35 +16,41 @@ use wide::u8x16;
 /// then at what is left eight bytes at a time.
 #[inline]
 pub(crate) fn plain_length(bytes: &[u8]) -> usize {
-    let mut rest = bytes;
-    while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
-        let stops = stops(*chunk);
-        if stops != 0 {
-            return bytes.len() - rest.len() + stops.trailing_zeros() as usize;
-        }
-        rest = after;
+    match plain_steps(bytes) {
+        Ok(length) => length,
+        Err(rest) => bytes.len() - rest.len() + plain_length_by_words(rest),
     }
-    bytes.len() - rest.len() + plain_length_by_words(rest)
 }
 
 /// [`plain_length`] of a string that is all there is, as when one is written: its last bytes
 /// are looked at in one step too, padded with spaces.
 #[inline]
 fn plain_prefix(bytes: &[u8]) -> usize {
-    let mut rest = bytes;
-    while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
-        let stops = stops(*chunk);
-        if stops != 0 {
-            return bytes.len() - rest.len() + stops.trailing_zeros() as usize;
-        }
-        rest = after;
-    }
+    let rest = match plain_steps(bytes) {
+        Ok(length) => return length,
+        Err(rest) => rest,
+    };
     let mut padded = [b' '; 16];
     if let Some(start) = padded.get_mut(..rest.len()) {
         start.copy_from_slice(rest);
     }
     let stops = stops(padded);
     bytes.len() - rest.len() + (stops.trailing_zeros() as usize).min(rest.len())
+}
+
+/// How far `bytes` runs plain, looked at sixteen bytes at a time: the length before the first
+/// stop found, or the bytes after the last whole step when none was.
+#[inline(always)]
+fn plain_steps(bytes: &[u8]) -> Result<usize, &[u8]> {
+    let mut rest = bytes;
+    while let Some((chunk, after)) = rest.split_first_chunk::<16>() {
+        let stops = stops(*chunk);
+        if stops != 0 {
+            return Ok(bytes.len() - rest.len() + stops.trailing_zeros() as usize);
+        }
+        rest = after;
+    }
+    Err(rest)
 }
 
 /// A bit for each of sixteen bytes that is a quote, a backslash or a control character.
