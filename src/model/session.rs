@@ -166,6 +166,9 @@ pub struct Session<'a> {
     values: [Option<Value<'a>>; STORED_FIELDS],
     start: Read<Timestamp>,
     end: Read<Timestamp>,
+    /// `MaxSessionDuration` as minutes, where it reads as a number: read once, since rules
+    /// compare with it more than once a record (a cap, and the duration against the cap).
+    cap: Option<f64>,
     /// Keys of the record that are not members of `Session`, as written: allowed, since AWS
     /// adds members, but reported so that a misspelt export column is seen.
     unknown_keys: Vec<Cow<'a, str>>,
@@ -180,6 +183,7 @@ impl Default for Session<'_> {
             values: Default::default(),
             start: Read::Absent,
             end: Read::Absent,
+            cap: None,
             unknown_keys: Vec::new(),
             tags: None,
         }
@@ -193,20 +197,21 @@ impl<'a> Session<'a> {
             values,
             ..Self::default()
         };
-        session.read_timestamps();
+        session.read_typed();
         session
     }
 
-    /// The stored values, for a reader filling a record in place; [`Session::read_timestamps`]
+    /// The stored values, for a reader filling a record in place; [`Session::read_typed`]
     /// must follow.
     pub(crate) fn values_mut(&mut self) -> &mut [Option<Value<'a>>; STORED_FIELDS] {
         &mut self.values
     }
 
-    /// Reads the start and end again from the stored values.
-    pub(crate) fn read_timestamps(&mut self) {
+    /// Reads the start, the end and the cap again from the stored values.
+    pub(crate) fn read_typed(&mut self) {
         self.start = self.read_timestamp(Field::StartDate);
         self.end = self.read_timestamp(Field::EndDate);
+        self.cap = self.minutes(Field::MaxSessionDuration);
     }
 
     /// A record with the given values; later values of one field replace earlier ones.
@@ -226,6 +231,7 @@ impl<'a> Session<'a> {
             values: self.values.map(|value| value.map(Value::into_owned)),
             start: self.start,
             end: self.end,
+            cap: self.cap,
             unknown_keys: self
                 .unknown_keys
                 .into_iter()
@@ -327,6 +333,14 @@ impl<'a> Session<'a> {
                 Read::Unreadable(_) => None,
             };
         }
+        if field == Field::MaxSessionDuration {
+            return self.cap;
+        }
+        self.minutes(field)
+    }
+
+    /// A stored field's number, or its text read as minutes.
+    fn minutes(&self, field: Field) -> Option<f64> {
         match self.value(field)? {
             Value::Number(n) => Some(*n),
             Value::String(text) => parse_minutes(text),

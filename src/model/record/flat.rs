@@ -62,7 +62,7 @@ pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
     if read.is_none() || !cursor.at_end() || !record.seen.contains(&true) {
         return false;
     }
-    session.read_timestamps();
+    session.read_typed();
     for name in unknown {
         session.add_unknown_key(Cow::Borrowed(name));
     }
