@@ -48,6 +48,13 @@ fn ssm_guard(moto: &Moto, dir: &Path, args: &[&str]) -> Output {
     command.output().unwrap()
 }
 
+/// `ssm-guard check --now NOW --format FORMAT INPUTS...` in `dir`, pointed at moto.
+fn check(moto: &Moto, dir: &Path, format: &str, inputs: &[&str]) -> Output {
+    let mut args = vec!["check", "--now", NOW, "--format", format];
+    args.extend_from_slice(inputs);
+    ssm_guard(moto, dir, &args)
+}
+
 fn json_of(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
         panic!(
@@ -126,21 +133,9 @@ fn check_of_a_prefix_gives_what_check_gives_on_the_same_files() {
         .collect();
     local.sort();
     for format in ["json", "sarif", "text"] {
-        let from_s3 = ssm_guard(
-            &moto,
-            &dir,
-            &[
-                "check",
-                "--now",
-                NOW,
-                "--format",
-                format,
-                "s3://exports/daily/",
-            ],
-        );
-        let mut args = vec!["check", "--now", NOW, "--format", format];
-        args.extend(local.iter().map(String::as_str));
-        let from_files = ssm_guard(&moto, &dir, &args);
+        let from_s3 = check(&moto, &dir, format, &["s3://exports/daily/"]);
+        let local: Vec<&str> = local.iter().map(String::as_str).collect();
+        let from_files = check(&moto, &dir, format, &local);
         assert_eq!(from_s3.status.code(), from_files.status.code(), "{format}");
         assert_eq!(
             relative(&String::from_utf8_lossy(&from_s3.stdout), "exports"),
@@ -149,18 +144,7 @@ fn check_of_a_prefix_gives_what_check_gives_on_the_same_files() {
             String::from_utf8_lossy(&from_s3.stderr)
         );
     }
-    let report = json_of(&ssm_guard(
-        &moto,
-        &dir,
-        &[
-            "check",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "s3://exports/daily/",
-        ],
-    ));
+    let report = json_of(&check(&moto, &dir, "json", &["s3://exports/daily/"]));
     assert_eq!(report["summary"]["inputs"], files.len());
     assert_eq!(
         report["results"][0]["source"],
@@ -187,15 +171,11 @@ fn since_and_until_skip_cloudtrail_days_outside_them_without_reading_them() {
     let borrowed: Vec<(&str, Vec<u8>)> =
         files.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     let dir = put_both(&moto, "org-trail", "", &borrowed);
-    let output = ssm_guard(
+    let output = check(
         &moto,
         &dir,
+        "json",
         &[
-            "check",
-            "--now",
-            NOW,
-            "--format",
-            "json",
             "--since",
             "2026-03-02",
             "--until",
@@ -206,36 +186,13 @@ fn since_and_until_skip_cloudtrail_days_outside_them_without_reading_them() {
     let report = json_of(&output);
     assert_eq!(report["errors"], json!([]), "{report}");
     assert_eq!(report["summary"]["inputs"], 2);
-    let local = ssm_guard(
-        &moto,
-        &dir,
-        &[
-            "check",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            &key("02"),
-            &key("03"),
-        ],
-    );
+    let local = check(&moto, &dir, "json", &[&key("02"), &key("03")]);
     assert_eq!(
         relative(&report.to_string(), "org-trail"),
         json_of(&local).to_string()
     );
     // Without the dates every day is read, and the two that are not JSON are input errors.
-    let all = ssm_guard(
-        &moto,
-        &dir,
-        &[
-            "check",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "s3://org-trail/AWSLogs/",
-        ],
-    );
+    let all = check(&moto, &dir, "json", &["s3://org-trail/AWSLogs/"]);
     assert_eq!(all.status.code(), Some(3));
     assert_eq!(json_of(&all)["errors"].as_array().unwrap().len(), 2);
 }
@@ -251,18 +208,11 @@ fn a_missing_bucket_and_a_corrupt_object_are_input_errors_and_the_rest_is_read()
         ("x/3.json", example("sessions.json")),
     ];
     let dir = put_both(&moto, "exports", "", &files);
-    let output = ssm_guard(
+    let output = check(
         &moto,
         &dir,
-        &[
-            "check",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "s3://no-such-bucket/x/",
-            "s3://exports/x/",
-        ],
+        "json",
+        &["s3://no-such-bucket/x/", "s3://exports/x/"],
     );
     assert_eq!(output.status.code(), Some(3));
     let report = json_of(&output);
@@ -309,11 +259,7 @@ fn a_prefix_of_more_objects_than_one_listing_page_is_read_whole_in_key_order() {
              s3.put_object(Bucket='many', Key='p/%05d.json' % n, Body=body.encode())\n"
     ));
     let dir = scratch_dir("s3-many");
-    let output = ssm_guard(
-        &moto,
-        &dir,
-        &["check", "--now", NOW, "--format", "json", "s3://many/p/"],
-    );
+    let output = check(&moto, &dir, "json", &["s3://many/p/"]);
     let report = json_of(&output);
     assert_eq!(report["errors"], json!([]), "{report}");
     assert_eq!(report["summary"]["inputs"], objects);
@@ -403,25 +349,17 @@ mod shards {
         let merged = run.answer(3);
         assert_eq!(merged["inputs"], files.len(), "{merged}");
 
-        let check = |format: &str| {
-            let output = ssm_guard(
-                &moto,
-                &dir,
-                &[
-                    "check",
-                    "--now",
-                    NOW,
-                    "--format",
-                    format,
-                    "s3://exports/daily/",
-                ],
-            );
+        let checked = |format: &str| {
+            let output = check(&moto, &dir, format, &["s3://exports/daily/"]);
             String::from_utf8(output.stdout).unwrap()
         };
-        assert_eq!(get(&moto, "results", "reports/report.json"), check("json"));
+        assert_eq!(
+            get(&moto, "results", "reports/report.json"),
+            checked("json")
+        );
         let sarif: Value =
             serde_json::from_str(&get(&moto, "results", "reports/report.sarif")).unwrap();
-        let expected: Value = serde_json::from_str(&check("sarif")).unwrap();
+        let expected: Value = serde_json::from_str(&checked("sarif")).unwrap();
         assert_eq!(sarif["runs"][0]["results"], expected["runs"][0]["results"]);
         assert!(
             !expected["runs"][0]["results"]
