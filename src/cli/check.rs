@@ -8,12 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::ValueEnum;
 use ssm_guard::check::{Checker, Reporter, Summary};
+use ssm_guard::merge::{self, ReportContext, ReportFormat};
 use ssm_guard::report::asff::{is_account, is_region};
-use ssm_guard::report::{
-    AsffReporter, AsffSettings, GithubReporter, HtmlReporter, JsonLinesReporter, JsonReporter,
-    JunitReporter, Progress, SarifReporter, Tee, TextReporter,
-};
-use ssm_guard::{CompiledPolicySet, Decision, SourceMap, Timestamp};
+use ssm_guard::report::{AsffSettings, JsonLinesReporter, Progress, Tee};
+use ssm_guard::{Decision, Timestamp};
 
 use super::aws::AwsArgs;
 use super::exit;
@@ -25,12 +23,12 @@ pub struct Args {
     #[command(flatten)]
     policies: PolicyArgs,
     /// The output format on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
     /// Also write a report in FORMAT to the file PATH, in the same pass (repeatable), e.g.
     /// `--output sarif=out.sarif --output html=report.html`.
     #[arg(long = "output", value_name = "FORMAT=PATH", value_parser = parse_output)]
-    outputs: Vec<(Format, PathBuf)>,
+    outputs: Vec<(ReportFormat, PathBuf)>,
     /// Never draw progress on standard error (it is drawn only when that is a terminal).
     #[arg(long)]
     no_progress: bool,
@@ -62,45 +60,17 @@ pub struct Args {
     inputs: Vec<PathBuf>,
 }
 
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-    Jsonl,
-    Sarif,
-    Junit,
-    Github,
-    Html,
-    /// AWS Security Finding Format: one JSON array, the `Findings` of `BatchImportFindings`.
-    Asff,
-    /// JSON Lines of ASFF arrays of at most 100 findings, one `BatchImportFindings` call each.
-    AsffBatches,
-}
-
-impl Format {
-    fn is_asff(self) -> bool {
-        matches!(self, Self::Asff | Self::AsffBatches)
-    }
-}
-
 /// The region ASFF findings name when neither `--region` nor the environment gives one.
 const FALLBACK_REGION: &str = "us-east-1";
 
 /// Reads `--output FORMAT=PATH`.
-fn parse_output(text: &str) -> Result<(Format, PathBuf), String> {
+fn parse_output(text: &str) -> Result<(ReportFormat, PathBuf), String> {
     let Some((format, path)) = text.split_once('=') else {
         return Err(format!(
             "expected FORMAT=PATH, as in `sarif=out.sarif`, not `{text}`"
         ));
     };
-    let format = Format::from_str(format, true).map_err(|_| {
-        let names: Vec<String> = Format::value_variants()
-            .iter()
-            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_owned()))
-            .collect();
-        format!("unknown format `{format}`; one of {}", names.join(", "))
-    })?;
+    let format = format.parse::<ReportFormat>()?;
     if path.is_empty() {
         return Err("the PATH after `=` is empty".to_owned());
     }
@@ -142,14 +112,15 @@ pub fn run(args: Args) -> u8 {
     let jobs = super::inputs::jobs(args.jobs);
     let wants_asff = std::iter::once(args.format)
         .chain(args.outputs.iter().map(|(format, _)| *format))
-        .any(Format::is_asff);
+        .any(ReportFormat::is_asff);
+    // Without an ASFF output the settings are never read.
     let asff = if wants_asff {
         match asff_settings(&args, now) {
             Ok((settings, warning)) => {
                 if let Some(warning) = warning {
                     let _ = writeln!(stderr.lock(), "warning: {warning}");
                 }
-                Some(settings)
+                settings
             }
             Err(error) => {
                 let _ = writeln!(stderr.lock(), "error: {error}");
@@ -157,20 +128,20 @@ pub fn run(args: Args) -> u8 {
             }
         }
     } else {
-        None
+        AsffSettings::new(FALLBACK_REGION, now)
     };
     let unattributed = Arc::new(AtomicU64::new(0));
 
-    let context = Context {
-        set: &compiled.set,
-        sources: &sources,
-        now,
-        asff,
-        unattributed: unattributed.clone(),
-    };
     let stdout = std::io::stdout();
     let stdout_terminal = stdout.is_terminal();
-    let color = use_color(&stdout);
+    let context = ReportContext {
+        set: &compiled.set,
+        sources: Some(&sources),
+        now,
+        asff: &asff,
+        color: use_color(&stdout),
+        unattributed: Some(&unattributed),
+    };
     // On a terminal, lines go out as they are written, so that progress on the same terminal
     // can be cleared before them; elsewhere, large buffers.
     let out: Box<dyn Write> = if stdout_terminal {
@@ -182,7 +153,7 @@ pub fn run(args: Args) -> u8 {
     let mut tee = Tee::new();
     tee.add(
         "standard output",
-        reporter(args.format, out, color, true, &context),
+        reporter(args.format, out, true, &context),
     );
     for (format, path) in &args.outputs {
         let file = match File::create(path) {
@@ -199,7 +170,15 @@ pub fn run(args: Args) -> u8 {
         let out = Box::new(BufWriter::with_capacity(1 << 16, file));
         tee.add(
             format!("`{}`", path.display()),
-            reporter(*format, out, false, false, &context),
+            reporter(
+                *format,
+                out,
+                false,
+                &ReportContext {
+                    color: false,
+                    ..context
+                },
+            ),
         );
     }
 
@@ -207,7 +186,7 @@ pub fn run(args: Args) -> u8 {
     // need a record's identity only where it has violations.
     let identify_clean = std::iter::once(args.format)
         .chain(args.outputs.iter().map(|(format, _)| *format))
-        .any(|format| format == Format::Json);
+        .any(|format| format == ReportFormat::Json);
     let checker = Checker::new(&compiled.set, now, jobs)
         .identify_clean_records(identify_clean)
         .with_tags(tags);
@@ -233,7 +212,7 @@ pub fn run(args: Args) -> u8 {
     }
     // The text report and JSON Lines' standard error carry warnings themselves.
     if let Ok(summary) = &result
-        && !matches!(args.format, Format::Text | Format::Jsonl)
+        && !matches!(args.format, ReportFormat::Text | ReportFormat::Jsonl)
     {
         for warning in &summary.warnings {
             let _ = writeln!(
@@ -249,16 +228,6 @@ pub fn run(args: Args) -> u8 {
         // Every output failed, and only by a closed pipe: nobody is left to tell.
         Err(_) => exit::OK,
     }
-}
-
-/// What reporters may need besides their output.
-struct Context<'a, 'p> {
-    set: &'p CompiledPolicySet,
-    sources: &'a SourceMap,
-    now: Timestamp,
-    /// Present when some output is ASFF.
-    asff: Option<AsffSettings>,
-    unattributed: Arc<AtomicU64>,
 }
 
 /// The ASFF settings from `--region`, `--account` and the environment (`AWS_REGION`,
@@ -311,37 +280,16 @@ fn asff_settings(args: &Args, now: Timestamp) -> Result<(AsffSettings, Option<St
 /// The reporter for a format. `terminal` marks the standard output one: only there do the
 /// input errors of `jsonl` go to standard error.
 fn reporter<'a, 'p: 'a>(
-    format: Format,
+    format: ReportFormat,
     out: Box<dyn Write + 'a>,
-    color: bool,
     terminal: bool,
-    context: &Context<'_, 'p>,
+    context: &ReportContext<'_, 'p>,
 ) -> Box<dyn Reporter<'p> + 'a> {
     match format {
-        Format::Text => Box::new(TextReporter::new(out, color)),
-        Format::Json => Box::new(JsonReporter::new(out)),
-        Format::Jsonl if terminal => {
+        ReportFormat::Jsonl if terminal => {
             Box::new(super::inputs::ErrorsToStderr(JsonLinesReporter::new(out)))
         }
-        Format::Jsonl => Box::new(JsonLinesReporter::new(out)),
-        Format::Sarif => {
-            Box::new(SarifReporter::new(out, context.set).with_sources(context.sources))
-        }
-        Format::Junit => Box::new(JunitReporter::new(out, context.set)),
-        Format::Github => Box::new(GithubReporter::new(out)),
-        Format::Html => Box::new(HtmlReporter::new(out, context.set, context.now)),
-        Format::Asff | Format::AsffBatches => {
-            let settings = context
-                .asff
-                .clone()
-                .unwrap_or_else(|| AsffSettings::new(FALLBACK_REGION, context.now));
-            let reporter = if format == Format::Asff {
-                AsffReporter::new(out, settings)
-            } else {
-                AsffReporter::batches(out, settings)
-            };
-            Box::new(reporter.count_unattributed(context.unattributed.clone()))
-        }
+        _ => merge::reporter(format, out, context),
     }
 }
 

@@ -83,6 +83,7 @@ pub fn run(args: Args) -> u8 {
         now,
         asff: &asff,
         color: use_color(&stdout) && stdout.is_terminal(),
+        unattributed: None,
     };
     let mut buffers: Vec<Vec<u8>> = args.outputs.iter().map(|_| Vec::new()).collect();
     let identify_clean = std::iter::once(args.format)

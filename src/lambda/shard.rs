@@ -306,6 +306,7 @@ fn write_reports(
         now,
         asff,
         color: false,
+        unattributed: None,
     };
     let mut bodies: Vec<Vec<u8>> = formats.iter().map(|_| Vec::new()).collect();
     let identify_clean = formats.contains(&ReportFormat::Json);

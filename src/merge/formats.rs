@@ -1,9 +1,11 @@
-//! The report formats a merge writes, by the names `check --format` gives them, and the
-//! reporter of each: the same reporters `check` uses.
+//! The report formats `check` and `merge` write, by the names `--format` gives them, and the
+//! reporter of each: one place that makes them, for both.
 
 use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use crate::SourceMap;
 use crate::check::Reporter;
@@ -14,8 +16,8 @@ use crate::report::{
     JunitReporter, SarifReporter, TextReporter,
 };
 
-/// A report format, named as `check --format` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A report format, named as `--format` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum ReportFormat {
     Text,
     Json,
@@ -24,7 +26,9 @@ pub enum ReportFormat {
     Junit,
     Github,
     Html,
+    /// AWS Security Finding Format: one JSON array, the `Findings` of `BatchImportFindings`.
     Asff,
+    /// JSON Lines of ASFF arrays of at most 100 findings, one `BatchImportFindings` call each.
     AsffBatches,
 }
 
@@ -40,6 +44,11 @@ impl ReportFormat {
         Self::Asff,
         Self::AsffBatches,
     ];
+
+    /// Whether it writes ASFF findings.
+    pub fn is_asff(self) -> bool {
+        matches!(self, Self::Asff | Self::AsffBatches)
+    }
 
     /// Its name (`asff-batches`).
     pub fn name(self) -> &'static str {
@@ -86,6 +95,8 @@ pub struct ReportContext<'a, 'p> {
     pub now: Timestamp,
     pub asff: &'a AsffSettings,
     pub color: bool,
+    /// Where ASFF reporters count the violations they cannot attribute to an account.
+    pub unattributed: Option<&'a Arc<AtomicU64>>,
 }
 
 /// The reporter of `format` writing to `out`, as `check` makes it.
@@ -108,7 +119,17 @@ pub fn reporter<'a, 'p: 'a>(
         ReportFormat::Junit => Box::new(JunitReporter::new(out, context.set)),
         ReportFormat::Github => Box::new(GithubReporter::new(out)),
         ReportFormat::Html => Box::new(HtmlReporter::new(out, context.set, context.now)),
-        ReportFormat::Asff => Box::new(AsffReporter::new(out, context.asff.clone())),
-        ReportFormat::AsffBatches => Box::new(AsffReporter::batches(out, context.asff.clone())),
+        ReportFormat::Asff | ReportFormat::AsffBatches => {
+            let settings = context.asff.clone();
+            let asff = if format == ReportFormat::Asff {
+                AsffReporter::new(out, settings)
+            } else {
+                AsffReporter::batches(out, settings)
+            };
+            match context.unattributed {
+                Some(counter) => Box::new(asff.count_unattributed(counter.clone())),
+                None => Box::new(asff),
+            }
+        }
     }
 }

@@ -38,6 +38,7 @@ fn report<'p>(
         now: now(),
         asff: &asff,
         color: false,
+        unattributed: None,
     };
     let mut out = Vec::new();
     {
