@@ -24,7 +24,7 @@ use std::hint::black_box;
 use std::io::Write;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ssm_guard::check::{Checker, InputError, RecordResult, Rendering, Reporter, Summary};
+use ssm_guard::check::Checker;
 use ssm_guard::input::InputSource;
 use ssm_guard::model::{ParsedRecord, Session, parse_record};
 use ssm_guard::report::JsonLinesReporter;
@@ -208,31 +208,6 @@ impl Write for Sink {
     }
 }
 
-struct Discard<R>(R);
-
-impl<'p, R: Reporter<'p>> Reporter<'p> for Discard<R> {
-    fn record(&mut self, result: &RecordResult<'p>) -> std::io::Result<()> {
-        self.0.record(result)
-    }
-    fn rendering(&self) -> Option<Rendering> {
-        self.0.rendering()
-    }
-    fn rendered(
-        &mut self,
-        result: &RecordResult<'p>,
-        text: &[u8],
-        splices: &[usize],
-    ) -> std::io::Result<()> {
-        self.0.rendered(result, text, splices)
-    }
-    fn input_error(&mut self, error: &InputError) -> std::io::Result<()> {
-        self.0.input_error(error)
-    }
-    fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
-        self.0.finish(summary)
-    }
-}
-
 fn bench_check(c: &mut Criterion) {
     let set = five_rules();
     let text: String = records(RECORDS).into_iter().map(|r| r + "\n").collect();
@@ -258,7 +233,7 @@ fn bench_check(c: &mut Criterion) {
             &jobs,
             |b, &jobs| {
                 b.iter(|| {
-                    let mut reporter = Discard(JsonLinesReporter::new(Sink));
+                    let mut reporter = JsonLinesReporter::new(Sink);
                     Checker::new(&set, now(), jobs)
                         .identify_clean_records(false)
                         .run(&inputs, &mut reporter)
