@@ -377,7 +377,7 @@ mod shards {
             );
             assert_eq!(
                 String::from_utf8(output.stdout).unwrap(),
-                check(format),
+                checked(format),
                 "{format}"
             );
         }
