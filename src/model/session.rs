@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use super::field::{Field, FieldKind, STORED_FIELDS};
@@ -86,6 +87,11 @@ impl Value<'_> {
         }
     }
 
+    /// Whether dropping the value frees memory.
+    fn owns(&self) -> bool {
+        matches!(self, Self::String(Cow::Owned(_)) | Self::Composite(_))
+    }
+
     /// Detaches the value from the input buffer.
     pub fn into_owned(self) -> Value<'static> {
         match self {
@@ -163,7 +169,7 @@ impl serde::Serialize for UnreadableOperand {
 /// records never need them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session<'a> {
-    values: [Option<Value<'a>>; STORED_FIELDS],
+    values: Values<'a>,
     start: Read<Timestamp>,
     end: Read<Timestamp>,
     /// `MaxSessionDuration` as minutes, where it reads as a number: read once, since rules
@@ -180,7 +186,7 @@ pub struct Session<'a> {
 impl Default for Session<'_> {
     fn default() -> Self {
         Self {
-            values: Default::default(),
+            values: Values::default(),
             start: Read::Absent,
             end: Read::Absent,
             cap: None,
@@ -190,21 +196,84 @@ impl Default for Session<'_> {
     }
 }
 
+/// A record's stored values, indexed by `Field` slot.
+///
+/// Dropped with a single test where no value owns memory, as for nearly every record read
+/// from an export: the drop the compiler writes for the array is unrolled, a kilobyte of
+/// code run for every record, which pushed the rest of the hot path out of the instruction
+/// cache.
+#[derive(Debug, Clone, Default)]
+struct Values<'a> {
+    slots: ManuallyDrop<[Option<Value<'a>>; STORED_FIELDS]>,
+    /// Whether any slot holds a value that owns memory.
+    owning: bool,
+}
+
+impl<'a> Values<'a> {
+    fn new(slots: [Option<Value<'a>>; STORED_FIELDS]) -> Self {
+        let owning = slots.iter().flatten().any(Value::owns);
+        Self {
+            slots: ManuallyDrop::new(slots),
+            owning,
+        }
+    }
+
+    fn get(&self, slot: usize) -> Option<&Option<Value<'a>>> {
+        self.slots.get(slot)
+    }
+
+    /// Stores a value in a slot; `None` if there is no such slot.
+    #[inline(always)]
+    fn set(&mut self, slot: usize, value: Option<Value<'a>>) -> Option<()> {
+        self.owning |= value.as_ref().is_some_and(Value::owns);
+        *self.slots.get_mut(slot)? = value;
+        Some(())
+    }
+
+    fn take(&mut self) -> [Option<Value<'a>>; STORED_FIELDS] {
+        self.owning = false;
+        std::mem::take(&mut *self.slots)
+    }
+}
+
+impl PartialEq for Values<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        *self.slots == *other.slots
+    }
+}
+
+impl Drop for Values<'_> {
+    fn drop(&mut self) {
+        if self.owning {
+            self.release();
+        }
+    }
+}
+
+impl Values<'_> {
+    #[cold]
+    #[inline(never)]
+    fn release(&mut self) {
+        drop(self.take());
+    }
+}
+
 impl<'a> Session<'a> {
     /// A record from its stored values, indexed by `Field` slot.
     pub(crate) fn from_values(values: [Option<Value<'a>>; STORED_FIELDS]) -> Self {
         let mut session = Self {
-            values,
+            values: Values::new(values),
             ..Self::default()
         };
         session.read_typed();
         session
     }
 
-    /// The stored values, for a reader filling a record in place; [`Session::read_typed`]
-    /// must follow.
-    pub(crate) fn values_mut(&mut self) -> &mut [Option<Value<'a>>; STORED_FIELDS] {
-        &mut self.values
+    /// Stores a field's value in its slot, for a reader filling a record in place;
+    /// [`Session::read_typed`] must follow. `None` for a field that has no slot.
+    #[inline(always)]
+    pub(crate) fn store(&mut self, slot: usize, value: Option<Value<'a>>) -> Option<()> {
+        self.values.set(slot, value)
     }
 
     /// Reads the start, the end and the cap again from the stored values.
@@ -226,9 +295,10 @@ impl<'a> Session<'a> {
     }
 
     /// Detaches the record from the input buffer it borrows from.
-    pub fn into_owned(self) -> Session<'static> {
+    pub fn into_owned(mut self) -> Session<'static> {
+        let values = self.values.take();
         Session {
-            values: self.values.map(|value| value.map(Value::into_owned)),
+            values: Values::new(values.map(|value| value.map(Value::into_owned))),
             start: self.start,
             end: self.end,
             cap: self.cap,

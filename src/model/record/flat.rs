@@ -22,7 +22,7 @@ use crate::model::session::{Session, Value};
 pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
     let mut cursor = Cursor { text, at: 0 };
     let mut record = Record {
-        values: session.values_mut(),
+        session,
         seen: [false; STORED_FIELDS],
     };
     cursor.skip_whitespace();
@@ -62,6 +62,7 @@ pub(super) fn read_into<'a>(text: &'a str, session: &mut Session<'a>) -> bool {
     if read.is_none() || !cursor.at_end() || !record.seen.contains(&true) {
         return false;
     }
+    let session = record.session;
     session.read_typed();
     for name in unknown {
         session.add_unknown_key(Cow::Borrowed(name));
@@ -179,7 +180,7 @@ impl Written {
 
 /// The values read so far, and which fields were named.
 struct Record<'v, 'a> {
-    values: &'v mut [Option<Value<'a>>; STORED_FIELDS],
+    session: &'v mut Session<'a>,
     seen: [bool; STORED_FIELDS],
 }
 
@@ -194,8 +195,7 @@ impl<'a> Record<'_, 'a> {
             return None;
         }
         *seen = true;
-        *self.values.get_mut(slot)? = value;
-        Some(())
+        self.session.store(slot, value)
     }
 }
 
