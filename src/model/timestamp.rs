@@ -60,26 +60,32 @@ impl Timestamp {
 
     /// Reads RFC 3339 / ISO-8601 with a `Z` or numeric offset and any number of fraction digits.
     pub fn parse(text: &str) -> Result<Self, TimestampError> {
-        let instant = match parse_common(text.as_bytes()) {
-            Some(micros) => Self(micros),
-            None => Self::from_datetime(OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
-                TimestampError::Malformed {
-                    text: text.to_owned(),
-                }
-            })?),
+        match parse_common(text.as_bytes()) {
+            Some(micros) if Self::RANGE.contains(&micros) => Ok(Self(micros)),
+            _ => Self::parse_uncommon(text),
+        }
+    }
+
+    /// Both parsers read year 0000, and an offset can carry year 1 or 9999 past the range:
+    /// the same bounds as epoch seconds, so that no form of an instant is read where another
+    /// is not.
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the bounds are whole seconds well inside i64 microseconds"
+    )]
+    const RANGE: std::ops::Range<i64> =
+        MIN_SECONDS as i64 * MICROS_PER_SECOND..(MAX_SECONDS as i64 + 1) * MICROS_PER_SECOND;
+
+    /// What the fast path leaves: other forms, and instants out of range. Out of line, so that
+    /// the general parser's code is not fetched with the fast path's twice a record.
+    #[cold]
+    #[inline(never)]
+    fn parse_uncommon(text: &str) -> Result<Self, TimestampError> {
+        let malformed = |_| TimestampError::Malformed {
+            text: text.to_owned(),
         };
-        // Both parsers read year 0000, and an offset can carry year 1 or 9999 past the range:
-        // the same bounds as epoch seconds, so that no form of an instant is read where
-        // another is not.
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "the bounds are whole seconds well inside i64 microseconds"
-        )]
-        let (min, max) = (
-            MIN_SECONDS as i64 * MICROS_PER_SECOND,
-            (MAX_SECONDS as i64 + 1) * MICROS_PER_SECOND,
-        );
-        if !(min..max).contains(&instant.0) {
+        let instant = Self::from_datetime(OffsetDateTime::parse(text, &Rfc3339).map_err(malformed)?);
+        if !Self::RANGE.contains(&instant.0) {
             return Err(TimestampError::OutOfRange {
                 value: text.to_owned(),
             });

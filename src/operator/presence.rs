@@ -8,9 +8,18 @@ use crate::model::{Field, JsonType, Read, Session, Timestamp};
 /// `present`: exists and, if a string, has a non-whitespace character.
 pub(super) fn is_present(field: Field, session: &Session<'_>, now: Timestamp) -> bool {
     match session.text(field) {
-        Read::Value(text) => !text.trim().is_empty(),
+        Read::Value(text) => has_text(text),
         // Not a string, or not text at all (`Duration`): present where it exists.
         Read::Absent | Read::Unreadable(_) => session.exists(field, now),
+    }
+}
+
+/// Whether `text` has a character that is not whitespace. Text nearly always starts with one,
+/// which is seen in its first byte; only then is Unicode's whitespace looked at.
+fn has_text(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(&first) if first.is_ascii() && !char::from(first).is_whitespace() => true,
+        _ => !text.trim().is_empty(),
     }
 }
 

@@ -11,7 +11,7 @@ use std::fmt;
 use serde_json::{Map, Value as Json};
 
 use crate::model::field::Field;
-use crate::model::session::{Read, Session};
+use crate::model::session::{Session, Value};
 
 /// How many of an object's keys an error names; the rest are counted.
 const KEYS_SHOWN: usize = 8;
@@ -234,16 +234,20 @@ pub(super) fn impostor(session: &Session<'_>) -> Option<Likely> {
     if unknown.iter().any(|k| k == "TokenValue") && unknown.iter().any(|k| k == "StreamUrl") {
         return Some(Likely::SessionStart);
     }
+    // Every record is asked, so the rare answer's test comes first.
     let connection_status = matches!(
-        session.text(Field::Status),
-        Read::Value("connected" | "notconnected")
+        session.value(Field::Status),
+        Some(Value::String(status)) if matches!(&**status, "connected" | "notconnected")
     );
+    if !connection_status {
+        return None;
+    }
     let only_target_and_status = unknown.is_empty()
         && Field::ALL
             .iter()
             .filter(|f| !f.is_derived())
             .all(|&f| matches!(f, Field::Target | Field::Status) || session.value(f).is_none());
-    (connection_status && only_target_and_status).then_some(Likely::ConnectionStatus)
+    only_target_and_status.then_some(Likely::ConnectionStatus)
 }
 
 /// The Session member a key names when case, `_` and `-` are ignored (`sessionId`,
