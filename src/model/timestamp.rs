@@ -84,7 +84,8 @@ impl Timestamp {
         let malformed = |_| TimestampError::Malformed {
             text: text.to_owned(),
         };
-        let instant = Self::from_datetime(OffsetDateTime::parse(text, &Rfc3339).map_err(malformed)?);
+        let instant =
+            Self::from_datetime(OffsetDateTime::parse(text, &Rfc3339).map_err(malformed)?);
         if !Self::RANGE.contains(&instant.0) {
             return Err(TimestampError::OutOfRange {
                 value: text.to_owned(),
