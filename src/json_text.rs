@@ -22,20 +22,25 @@ pub(crate) fn plain_length(bytes: &[u8]) -> usize {
     }
 }
 
-/// [`plain_length`] of a string that is all there is, as when one is written: its last bytes
-/// are looked at in one step too, padded with spaces.
+/// [`plain_length`] of a string that is all there is, as when one is written. Its last bytes
+/// are looked at as the last sixteen of the string, overlapping bytes already found plain; a
+/// string shorter than that, eight bytes at a time. Neither copies: a copy of the last bytes
+/// into a padded block cost a call to `memcpy` for every string written.
 #[inline]
 fn plain_prefix(bytes: &[u8]) -> usize {
     let rest = match plain_steps(bytes) {
         Ok(length) => return length,
         Err(rest) => rest,
     };
-    let mut padded = [b' '; 16];
-    if let Some(start) = padded.get_mut(..rest.len()) {
-        start.copy_from_slice(rest);
+    let done = bytes.len() - rest.len();
+    match bytes.last_chunk::<16>() {
+        Some(last) if !rest.is_empty() => {
+            // The bits of the bytes before `rest` are clear: they were found plain.
+            let stops = stops(*last) >> (16 - rest.len());
+            done + (stops.trailing_zeros() as usize).min(rest.len())
+        }
+        _ => done + plain_length_by_words(rest),
     }
-    let stops = stops(padded);
-    bytes.len() - rest.len() + (stops.trailing_zeros() as usize).min(rest.len())
 }
 
 /// How far `bytes` runs plain, looked at sixteen bytes at a time: the length before the first
@@ -219,6 +224,25 @@ mod tests {
         let plain = "plain text, \u{20} and above: \u{7f} é".as_bytes();
         assert_eq!(plain_length(plain), plain.len());
         assert_eq!(plain_length(b""), 0);
+    }
+
+    #[test]
+    fn a_whole_string_is_plain_up_to_its_first_stop_whatever_its_length() {
+        for length in 0..50 {
+            let plain = vec![b'a'; length];
+            assert_eq!(plain_prefix(&plain), length, "plain, {length} bytes");
+            for at in 0..length {
+                for stop in [b'"', b'\\', 0x00, 0x1f] {
+                    let mut bytes = plain.clone();
+                    bytes[at] = stop;
+                    // A later stop must not hide the first one.
+                    if let Some(last) = bytes.last_mut().filter(|_| at + 1 < length) {
+                        *last = b'"';
+                    }
+                    assert_eq!(plain_prefix(&bytes), at, "{stop:#x} at {at} of {length}");
+                }
+            }
+        }
     }
 
     #[test]
