@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::compile::CompileError;
 use crate::condition::Failure;
-use crate::model::{Actual, Field, Session, Timestamp};
+use crate::model::{Actual, Field, Session, Timestamp, is_blank};
 
 /// A compiled `message` template.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,7 +158,9 @@ pub(crate) fn write_default_message(
     let _ = match actual {
         Actual::Json(serde_json::Value::Null) => out.write_str("absent"),
         // Blank or multi-line text is quoted, so that the message shows where it ends.
-        Actual::Text(text) if text.trim().is_empty() || text.contains('\n') => {
+        Actual::Text(text)
+            if is_blank(text) || memchr::memchr(b'\n', text.as_bytes()).is_some() =>
+        {
             write!(out, "{}", serde_json::Value::String((*text).to_owned()))
         }
         Actual::Text(text) => out.write_str(text),

@@ -15,7 +15,7 @@ pub use record::{
     parse_record_text,
 };
 pub use session::{
-    Actual, JsonType, NO_TAG_SOURCE, Read, Session, Unreadable, UnreadableOperand, Value,
+    Actual, JsonType, NO_TAG_SOURCE, Read, Session, Unreadable, UnreadableOperand, Value, is_blank,
 };
 pub use tags::{SessionTags, TagFamilies, TagFamily, TagField, TagRead, TagSet, Tags};
 pub use timestamp::{Timestamp, TimestampError};

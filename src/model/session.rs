@@ -163,6 +163,16 @@ impl serde::Serialize for UnreadableOperand {
     }
 }
 
+/// Whether `text` is empty or only whitespace, as `present` and messages judge text. Text
+/// nearly always starts with a character that is not, which is seen in its first byte; only
+/// then is Unicode's whitespace looked at.
+pub fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(&first) if first.is_ascii() && !char::from(first).is_whitespace() => false,
+        _ => text.trim().is_empty(),
+    }
+}
+
 /// A Session record: the values of the API's fields, read once, with typed accessors.
 ///
 /// Derived fields are computed on demand from the stored ones, since each is cheap and most

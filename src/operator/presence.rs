@@ -3,23 +3,14 @@
 use marked_yaml::Node;
 
 use crate::compile::{CompileError, Compiler, Compiles};
-use crate::model::{Field, JsonType, Read, Session, Timestamp};
+use crate::model::{Field, JsonType, Read, Session, Timestamp, is_blank};
 
 /// `present`: exists and, if a string, has a non-whitespace character.
 pub(super) fn is_present(field: Field, session: &Session<'_>, now: Timestamp) -> bool {
     match session.text(field) {
-        Read::Value(text) => has_text(text),
+        Read::Value(text) => !is_blank(text),
         // Not a string, or not text at all (`Duration`): present where it exists.
         Read::Absent | Read::Unreadable(_) => session.exists(field, now),
-    }
-}
-
-/// Whether `text` has a character that is not whitespace. Text nearly always starts with one,
-/// which is seen in its first byte; only then is Unicode's whitespace looked at.
-fn has_text(text: &str) -> bool {
-    match text.as_bytes().first() {
-        Some(&first) if first.is_ascii() && !char::from(first).is_whitespace() => true,
-        _ => !text.trim().is_empty(),
     }
 }
 
