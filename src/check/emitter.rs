@@ -31,8 +31,11 @@ pub(super) struct Rendered<'p> {
     scratch: jsonl::Scratch<'p>,
     /// Violations whose words were rendered here, as evaluation found them: the writer makes
     /// them the words-less violations it counts, so that they are built once, where they are
-    /// handed out, and what crosses threads is the smaller breach.
-    breaches: VecDeque<Breach<'p>>,
+    /// handed out, and what crosses threads is the smaller breach. The writer takes them
+    /// record by record from `taken` on: a list and a cursor cost less than a ring buffer's
+    /// wrapping, for records that are queued and taken as batches, never both at once.
+    breaches: Vec<Option<Breach<'p>>>,
+    taken: usize,
     /// Violations with their words, where the reporter renders them itself.
     violations: VecDeque<Violation<'p>>,
     /// A value written as JSON before it is escaped for XML (JUnit).
@@ -61,6 +64,7 @@ impl<'p> Rendered<'p> {
         self.scratch.text.clear();
         self.scratch.splices.clear();
         self.breaches.clear();
+        self.taken = 0;
         self.violations.clear();
     }
 
@@ -81,7 +85,7 @@ impl<'p> Rendered<'p> {
         let breaches = self.scratch.breaches.drain(..);
         let count = breaches.len();
         if rendered {
-            self.breaches.extend(breaches);
+            self.breaches.extend(breaches.map(Some));
         } else {
             self.violations
                 .extend(breaches.map(|breach| breach.violation(session, now)));
@@ -94,8 +98,15 @@ impl<'p> Rendered<'p> {
     fn take_violations(&mut self, count: usize, rendered: bool, into: &mut Vec<Violation<'p>>) {
         into.clear();
         if rendered {
-            let count = count.min(self.breaches.len());
-            into.extend(self.breaches.drain(..count).map(Breach::counted));
+            let end = self.taken.saturating_add(count).min(self.breaches.len());
+            let record = self.breaches.get_mut(self.taken..end).unwrap_or_default();
+            into.extend(
+                record
+                    .iter_mut()
+                    .filter_map(Option::take)
+                    .map(Breach::counted),
+            );
+            self.taken = end;
         } else {
             let count = count.min(self.violations.len());
             into.extend(self.violations.drain(..count));
