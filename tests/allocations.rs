@@ -1,5 +1,5 @@
 //! What `check --format jsonl`, `json`, `sarif`, `github` and `junit` ask of the allocator per
-//! violation: nothing, once their buffers have grown. A counting global allocator (this test binary's own) counts every allocation
+//! violation: nothing, once their buffers have grown; and what records own, given back. A counting global allocator (this test binary's own) counts every allocation
 //! of two runs over violation-dense exports, one twice as long as the other: both pay the
 //! same setup and grow the same buffers, so what the longer run adds, per extra violation,
 //! is what a violation costs in steady state.
@@ -28,6 +28,10 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 /// The system allocator, counting.
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Held by each test while it counts: the counts are the whole process's, and tests run on
+/// threads of their own.
+static ALONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 const FIVE_RULES: &str = include_str!("../benches/five-rules.yaml");
 
@@ -105,9 +109,12 @@ fn scratch_dir(jobs: usize) -> PathBuf {
     dir
 }
 
-/// One test, so that no other test allocates while it counts.
+/// Every format in one test, counting with no other test running.
 #[test]
 fn reports_allocate_nothing_per_violation_in_steady_state() {
+    let _alone = ALONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for jobs in [1, 2] {
         let formats: [(&str, Reporting); 5] = [
             ("jsonl", |_| {
@@ -145,3 +152,50 @@ fn reports_allocate_nothing_per_violation_in_steady_state() {
 
 /// Makes the reporter of one format for a set.
 type Reporting = fn(&'static CompiledPolicySet) -> Box<dyn Reporter<'static>>;
+
+/// The Session a record's text holds.
+fn session(text: &str) -> ssm_guard::Session<'_> {
+    match ssm_guard::model::parse_record(text.as_bytes()).unwrap() {
+        ssm_guard::model::ParsedRecord::Session(session) => session,
+        _ => panic!("{text} is a Session"),
+    }
+}
+
+/// Values a record owns (strings with escapes, nested values where a scalar belongs) are freed
+/// with the record, although a record's values are dropped by hand: every byte the reader
+/// allocates for them comes back.
+#[test]
+fn records_that_own_their_values_give_back_what_they_took() {
+    let records = [
+        r#"{"SessionId":"s-\u0031","Target":"i-1","Reason":"line one\nline two"}"#,
+        r#"{"SessionId":"s-2","Target":["i-1","i-2"],"Owner":{"arn":"x"}}"#,
+        r#"{"SessionId":"s-3","Target":"i-3","Details":"tab\there"}"#,
+    ];
+    // Once before counting, so that anything built once (the reader's tables) is built.
+    for text in records {
+        drop(session(text));
+    }
+    let _alone = ALONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let region = Region::new(GLOBAL);
+    for _ in 0..1_000 {
+        for text in records {
+            let owned = session(text);
+            let copy = owned.clone().into_owned();
+            drop(owned);
+            drop(copy);
+        }
+    }
+    let change = region.change();
+    assert!(
+        change.allocations > 0,
+        "the records owned nothing: {change:?}"
+    );
+    // Growth by reallocation is counted in `bytes_allocated` already.
+    assert_eq!(change.allocations, change.deallocations, "{change:?}");
+    assert_eq!(
+        change.bytes_allocated, change.bytes_deallocated,
+        "{change:?}"
+    );
+}
