@@ -1,8 +1,9 @@
 //! What `check --format jsonl`, `json`, `sarif`, `github` and `junit` ask of the allocator per
-//! violation: nothing, once their buffers have grown; and what records own, given back. A counting global allocator (this test binary's own) counts every allocation
-//! of two runs over violation-dense exports, one twice as long as the other: both pay the
-//! same setup and grow the same buffers, so what the longer run adds, per extra violation,
-//! is what a violation costs in steady state.
+//! violation: nothing, once their buffers have grown; and that what records own is given back.
+//! A counting global allocator (this test binary's own) counts every allocation of two runs
+//! over violation-dense exports, one twice as long as the other: both pay the same setup and
+//! grow the same buffers, so what the longer run adds, per extra violation, is what a
+//! violation costs in steady state.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
