@@ -11,6 +11,7 @@ mod cloudtrail;
 mod flat;
 mod full;
 mod keys;
+mod number;
 mod recognition;
 mod value;
 

@@ -1,15 +1,18 @@
-//! The fast path of record reading: a flat Session object of plain strings, read without serde.
+//! The fast path of record reading: a flat Session object of plain strings and numbers, read
+//! without serde.
 //!
 //! Nearly every record of an export is one object whose values are strings without escapes,
 //! which a general JSON reader spends most of its time on being general about. This reader
-//! takes only that shape and declines everything else (escapes, numbers, nested values,
-//! CloudTrail keys, CloudQuery columns, repeated fields, malformed JSON, objects that name no
-//! member of Session), leaving it to the serde reader, which reports problems with their place. It never accepts a document the serde reader would
+//! takes only that shape and declines everything else (escapes, numbers serde_json might read
+//! to another value, nested values, CloudTrail keys, CloudQuery columns, repeated fields,
+//! malformed JSON, objects that name no member of Session), leaving it to the serde reader,
+//! which reports problems with their place. It never accepts a document the serde reader would
 //! reject, and what it accepts it reads to the same values (tests check both).
 
 use std::borrow::Cow;
 
 use super::keys::Key;
+use super::number::read_number;
 use crate::json_text::plain_length;
 use crate::model::field::{Field, STORED_FIELDS};
 use crate::model::session::{Session, Value};
@@ -296,7 +299,7 @@ impl<'a> Cursor<'a> {
         self.text.get(start..end)
     }
 
-    /// A string, `true`, `false` or `null` (as `None`); other values decline.
+    /// A string, a number, `true`, `false` or `null` (as `None`); other values decline.
     ///
     /// Inlined: returned through memory, its result was read back before the stores that wrote
     /// it had landed, which stalled the reader on every value.
@@ -307,6 +310,11 @@ impl<'a> Cursor<'a> {
             b't' => self.word("true", Some(Value::Bool(true))),
             b'f' => self.word("false", Some(Value::Bool(false))),
             b'n' => self.word("null", None),
+            b'-' | b'0'..=b'9' => {
+                let (number, length) = read_number(self.rest())?;
+                self.at += length;
+                Some(Some(Value::Number(number)))
+            }
             _ => None,
         }
     }
@@ -357,6 +365,7 @@ mod tests {
         for text in [
             "{\n  \"Target\" : \"i-1\" ,\r\n\t\"Reason\": \"x\"\n}\n",
             r#"{"OutputUrl":"s3://b"}"#,
+            r#"{"Target":3,"StartDate":1771155085.699496,"MaxSessionDuration":-0}"#,
             r#"{"OutputUrl":null}"#,
             r#"{"OutputUrl":{}}"#,
             r#"{"OutputUrl":{ "CloudWatchOutputUrl" : "log-group" } }"#,
@@ -371,7 +380,6 @@ mod tests {
         for text in [
             r#"{"Target":"i-\u0031"}"#,
             r#"{"Target":"i-1","Target":"i-2"}"#,
-            r#"{"Target":3}"#,
             r#"{"Target":["i-1"]}"#,
             r#"{"OutputUrl":{"S3OutputUrl":"s3://b","S3OutputUrl":"s3://c"}}"#,
             r#"{"OutputUrl":{"S3OutputUrl":"s3://b","Other":[]}}"#,
@@ -460,6 +468,8 @@ mod tests {
                 12 => "[a-zA-Z0-9:/._@ é-]{0,40}".prop_map(|text| format!("\"{text}\"")),
                 1 => prop::sample::select(vec![
                     "true", "false", "null", "0", "-1.5e3", "[]", "{}", "\"\\u0041\"",
+                    "-0", "-0.0", "1771155085.699496", "1e22", "1e23", "9007199254740993", "01",
+                    "1.", "2.5E-8",
                     "\"a\\\"b\"", "\"\t\"", "\"\u{1}\"", "\"", "nul", "{\"S3OutputUrl\":\"s3://b\"}",
                     "{\"S3OutputUrl\":\"a\",\"S3OutputUrl\":\"b\"}", "{\"CloudWatchOutputUrl\":null,\"x\":1}",
                 ])
