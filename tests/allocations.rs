@@ -157,9 +157,10 @@ type Reporting = fn(&'static CompiledPolicySet) -> Box<dyn Reporter<'static>>;
 /// The Session a record's text holds.
 fn session(text: &str) -> ssm_guard::Session<'_> {
     match ssm_guard::model::parse_record(text.as_bytes()).unwrap() {
-        ssm_guard::model::ParsedRecord::Session(session) => session,
-        _ => panic!("{text} is a Session"),
+        ssm_guard::model::ParsedRecord::Session(session) => Some(session),
+        _ => None,
     }
+    .expect("the record is a Session")
 }
 
 /// Values a record owns (strings with escapes, nested values where a scalar belongs) are freed
