@@ -194,10 +194,13 @@ fn records_that_own_their_values_give_back_what_they_took() {
         change.allocations > 0,
         "the records owned nothing: {change:?}"
     );
+    // The counts are the process's: the test harness may allocate a little meanwhile (a
+    // few hundred bytes). A leak would keep about 1.8 KB each time round, 1.8 MB in all.
     // Growth by reallocation is counted in `bytes_allocated` already.
-    assert_eq!(change.allocations, change.deallocations, "{change:?}");
-    assert_eq!(
-        change.bytes_allocated, change.bytes_deallocated,
+    let kept = change.bytes_allocated.abs_diff(change.bytes_deallocated);
+    assert!(kept < 16 * 1024, "{kept} bytes kept: {change:?}");
+    assert!(
+        change.allocations.abs_diff(change.deallocations) < 100,
         "{change:?}"
     );
 }
