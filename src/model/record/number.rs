@@ -40,12 +40,8 @@ pub(super) fn read_number(bytes: &[u8]) -> Option<(f64, usize)> {
     }
     if let Some(b'e' | b'E') = bytes.get(at) {
         at += 1;
-        let sign = match bytes.get(at) {
-            Some(b'-') => -1,
-            Some(b'+') => 1,
-            _ => 0,
-        };
-        at += usize::from(sign != 0);
+        let negative_power = bytes.get(at) == Some(&b'-');
+        at += usize::from(matches!(bytes.get(at), Some(b'-' | b'+')));
         let start = at;
         let mut written = 0u64;
         at = accumulate(bytes, start, &mut written)?;
@@ -53,7 +49,8 @@ pub(super) fn read_number(bytes: &[u8]) -> Option<(f64, usize)> {
         if at == start || at - start > 3 {
             return None;
         }
-        exponent += i32::try_from(written).ok()? * if sign < 0 { -1 } else { 1 };
+        let written = i32::try_from(written).ok()?;
+        exponent += if negative_power { -written } else { written };
     }
     if digits > EXACT_DIGITS {
         return None;
