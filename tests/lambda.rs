@@ -383,9 +383,34 @@ fn the_embedded_policies_in_enforce_mode() {
         &events,
         listing(&events),
     );
-    assert_eq!(run.decisions(), ["allow", "deny"]);
+    assert_eq!(run.decisions()[1], "deny");
     assert_eq!(run.terminations, ["s-embedded"]);
+    // The API lists the sample's session as started seconds ago, so the embedded baseline's
+    // office-hours rule warns (never denies) when the suite runs at night or at the weekend.
+    let first = run.answer(0);
+    assert_eq!(first["allowed"], true, "{first}");
+    assert_eq!(first["violations"], json!([]), "{first}");
+    let warnings = first["warnings"].as_array().unwrap();
+    let expected = if warnings.is_empty() { "allow" } else { "warn" };
+    assert_eq!(first["decision"], expected, "{first}");
+    for warning in warnings {
+        assert_eq!(warning["rule"], "after-hours-standard-access", "{first}");
+        let started = warning["actual"].as_f64().unwrap();
+        assert!(!in_office_hours(started), "{first}");
+    }
     assert_no_secrets(&run);
+}
+
+/// Whether epoch second `at` falls Monday to Friday, 07:00 to 20:00 at UTC-05:00: the embedded
+/// baseline's office hours.
+fn in_office_hours(at: f64) -> bool {
+    use time::{OffsetDateTime, UtcOffset, Weekday};
+    let offset = UtcOffset::from_hms(-5, 0, 0).unwrap();
+    let local = OffsetDateTime::from_unix_timestamp(at as i64)
+        .unwrap()
+        .to_offset(offset);
+    let weekday = !matches!(local.weekday(), Weekday::Saturday | Weekday::Sunday);
+    weekday && (7..20).contains(&local.hour())
 }
 
 #[test]
