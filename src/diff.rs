@@ -98,7 +98,7 @@ fn broken<'a>(evaluation: &'a Evaluation<'_>) -> Vec<Broken<'a>> {
         .map(|v| Broken {
             policy: v.policy.id(),
             rule: v.rule.id(),
-            action: v.rule.action(),
+            action: v.action(),
             id: v.id(),
         })
         .collect();

@@ -231,6 +231,49 @@ fn an_action_change_is_a_change_of_decision_with_the_rule_marked_changed() {
     );
 }
 
+/// A rule whose tags cannot be learned acts as its `on_unknown` says: going from `warn` to `deny`
+/// there is the rule's action changing on every record, though its own `action` stays.
+#[test]
+fn an_on_unknown_change_is_an_action_change_of_the_rules_that_could_not_be_judged() {
+    let dir = scratch_dir("diff-on-unknown");
+    let policy = |on_unknown: &str| {
+        format!(
+            "policy: tagged\nrules:\n  - id: prod-reason\n    on_unknown: {on_unknown}\n    when: {{ TargetTags.Environment: prod }}\n    require: {{ Reason: {{ matches: \"^INC-\" }} }}\n"
+        )
+    };
+    for (name, on_unknown) in [("old", "warn"), ("new", "deny")] {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        std::fs::write(dir.join(name).join("tagged.yaml"), policy(on_unknown)).unwrap();
+    }
+    let (from, to) = (dir.join("old"), dir.join("new"));
+    let run = run(&[
+        "diff",
+        "--now",
+        NOW,
+        "--from",
+        from.to_str().unwrap(),
+        "--to",
+        to.to_str().unwrap(),
+        "--format",
+        "json",
+        EXPORT,
+    ]);
+    let report = run.json();
+    let changes = report["changes"].as_array().unwrap();
+    // Every record but the one whose Reason meets the requirement, where tags do not matter.
+    let sessions: Vec<_> = changes.iter().map(|c| c["session_id"].clone()).collect();
+    assert_eq!(
+        sessions,
+        ["s-clean", "s-long", "s-noreason", "s-forward", "s-denied"],
+        "{report}"
+    );
+    for change in changes {
+        assert_eq!(change["from"], "warn", "{change}");
+        assert_eq!(change["to"], "deny", "{change}");
+        assert_eq!(change["changed"], serde_json::json!(["tagged/prod-reason"]));
+    }
+}
+
 #[test]
 fn the_same_set_changes_nothing_and_exits_0() {
     let run = diff("old", "old", &[EXPORT]);
