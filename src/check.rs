@@ -11,7 +11,7 @@ use crate::input::{Batch, Frame, FrameError, Framer, InputSource, open_input};
 use crate::model::{
     Field, ParsedRecord, Read, Session, Timestamp, parse_record, parse_record_text,
 };
-use crate::policy::{CompiledPolicySet, Evaluation};
+use crate::policy::{Breach, CompiledPolicySet, Evaluation};
 use crate::report::jsonl;
 use crate::tags::TagContext;
 
@@ -135,6 +135,8 @@ pub struct Checker<'p> {
     /// Where to add the bytes read (after decompression), for progress displays.
     bytes_read: Option<Arc<AtomicU64>>,
     identify_all: bool,
+    /// Whether violations carry their messages and values; see [`Checker::violation_words`].
+    words: bool,
     /// A second set each session is also evaluated under, on the same parse.
     baseline: Option<&'p CompiledPolicySet>,
     /// Where sessions get the tags the sets read; `None` when they read none.
@@ -156,6 +158,7 @@ impl<'p> Checker<'p> {
             jobs: jobs.max(1),
             bytes_read: None,
             identify_all: true,
+            words: true,
             baseline: None,
             tags: None,
         }
@@ -171,6 +174,14 @@ impl<'p> Checker<'p> {
     /// that list only violations turn it off, so clean records cost no allocation.
     pub fn identify_clean_records(mut self, identify: bool) -> Self {
         self.identify_all = identify;
+        self
+    }
+
+    /// Whether the violations handed to the reporter carry their messages and values (the
+    /// default). A reporter that compares which rules broke, as `diff` does, turns it off:
+    /// its violations, and the baseline's, then cost no words, only the rule and the waiver.
+    pub fn violation_words(mut self, words: bool) -> Self {
+        self.words = words;
         self
     }
 
@@ -471,7 +482,9 @@ impl<'p> Checker<'p> {
             let place = (&*render.source, &*render.source_json, line);
             out.render(rendering, place, session, self.now, decision)
         });
-        let violations = out.queue_violations(session, self.now, render.rendering.is_some());
+        // Words are written where the record is rendered, or nowhere when none are wanted.
+        let worded = render.rendering.is_none() && self.words;
+        let violations = out.queue_violations(session, self.now, worded);
         let clean = violations == 0 && baseline.as_ref().is_none_or(|b| b.violations.is_empty());
         // The record's identity, for the reporters that name it: a rendered record named
         // itself already, and a clean one is named only when every record is.
@@ -487,6 +500,7 @@ impl<'p> Checker<'p> {
             start,
             decision,
             violations,
+            worded,
             baseline,
             unknown_keys,
             rendered,
@@ -514,6 +528,15 @@ impl<'p> Checker<'p> {
     }
 
     fn evaluate_baseline(&self, session: &Session<'_>) -> Option<Evaluation<'p>> {
-        self.baseline.map(|set| set.evaluate(session, self.now))
+        let set = self.baseline?;
+        if self.words {
+            return Some(set.evaluate(session, self.now));
+        }
+        let mut breaches = Vec::new();
+        let decision = set.judge(session, self.now, &mut breaches);
+        Some(Evaluation {
+            decision,
+            violations: breaches.into_iter().map(Breach::counted).collect(),
+        })
     }
 }

@@ -29,7 +29,7 @@ pub(super) struct Finished<'p> {
 #[derive(Debug, Default)]
 pub(super) struct Rendered<'p> {
     scratch: jsonl::Scratch<'p>,
-    /// Violations whose words were rendered here, as evaluation found them: the writer makes
+    /// Violations whose words were rendered here or are not wanted, as evaluation found them: the writer makes
     /// them the words-less violations it counts, so that they are built once, where they are
     /// handed out, and what crosses threads is the smaller breach. The writer takes them
     /// record by record from `taken` on: a list and a cursor cost less than a ring buffer's
@@ -75,29 +75,30 @@ impl<'p> Rendered<'p> {
     }
 
     /// Queues the record's violations from the breaches evaluation found: with their words
-    /// where the reporter did not render them here, without where it did. Returns how many.
+    /// where the reporter reads them (`worded`), without where it rendered them here or reads
+    /// none. Returns how many.
     pub(super) fn queue_violations(
         &mut self,
         session: &Session<'_>,
         now: Timestamp,
-        rendered: bool,
+        worded: bool,
     ) -> usize {
         let breaches = self.scratch.breaches.drain(..);
         let count = breaches.len();
-        if rendered {
-            self.breaches.extend(breaches.map(Some));
-        } else {
+        if worded {
             self.violations
                 .extend(breaches.map(|breach| breach.violation(session, now)));
+        } else {
+            self.breaches.extend(breaches.map(Some));
         }
         count
     }
 
-    /// Moves the next record's `count` violations into `into`, emptied first: from the
-    /// breaches of rendered records, words-less, or from the violations with their words.
-    fn take_violations(&mut self, count: usize, rendered: bool, into: &mut Vec<Violation<'p>>) {
+    /// Moves the next record's `count` violations into `into`, emptied first: with their
+    /// words where they were queued `worded`, otherwise words-less from the breaches.
+    fn take_violations(&mut self, count: usize, worded: bool, into: &mut Vec<Violation<'p>>) {
         into.clear();
-        if rendered {
+        if !worded {
             let end = self.taken.saturating_add(count).min(self.breaches.len());
             let record = self.breaches.get_mut(self.taken..end).unwrap_or_default();
             into.extend(
@@ -198,6 +199,8 @@ pub(super) struct Evaluated<'p> {
     pub(super) decision: Decision,
     /// How many violations it has, queued in its batch's [`Rendered`].
     pub(super) violations: usize,
+    /// Whether they were queued with their words.
+    pub(super) worded: bool,
     pub(super) baseline: Option<Evaluation<'p>>,
     /// Keys of the record that are not members of `Session` (nearly always none).
     pub(super) unknown_keys: Vec<String>,
@@ -316,7 +319,7 @@ impl<'p> Emitter<'p> {
         result.evaluation.decision = evaluated.decision;
         rendered.take_violations(
             evaluated.violations,
-            evaluated.rendered.is_some(),
+            evaluated.worded,
             &mut result.evaluation.violations,
         );
         summary.count(&result.evaluation);
