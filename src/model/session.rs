@@ -6,7 +6,7 @@ use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use super::field::{Field, FieldKind, STORED_FIELDS};
-use super::owner::OwnerArn;
+use super::owner::{OwnerCache, OwnerParts};
 use super::tags::{SessionTags, TagRead};
 use super::timestamp::{Timestamp, TimestampError};
 
@@ -185,6 +185,8 @@ pub struct Session<'a> {
     /// `MaxSessionDuration` as minutes, where it reads as a number: read once, since rules
     /// compare with it more than once a record (a cap, and the duration against the cap).
     cap: Option<f64>,
+    /// Where `Owner`'s account, role and name lie, found the first time a rule reads one.
+    owner: OwnerCache,
     /// Keys of the record that are not members of `Session`, as written: allowed, since AWS
     /// adds members, but reported so that a misspelt export column is seen.
     unknown_keys: Vec<Cow<'a, str>>,
@@ -200,6 +202,7 @@ impl Default for Session<'_> {
             start: Read::Absent,
             end: Read::Absent,
             cap: None,
+            owner: OwnerCache::default(),
             unknown_keys: Vec::new(),
             tags: None,
         }
@@ -291,6 +294,7 @@ impl<'a> Session<'a> {
         self.start = self.read_timestamp(Field::StartDate);
         self.end = self.read_timestamp(Field::EndDate);
         self.cap = self.minutes(Field::MaxSessionDuration);
+        self.owner = OwnerCache::default();
     }
 
     /// A record with the given values; later values of one field replace earlier ones.
@@ -312,6 +316,7 @@ impl<'a> Session<'a> {
             start: self.start,
             end: self.end,
             cap: self.cap,
+            owner: self.owner,
             unknown_keys: self
                 .unknown_keys
                 .into_iter()
@@ -359,9 +364,9 @@ impl<'a> Session<'a> {
     #[inline(always)]
     pub fn text(&self, field: Field) -> Read<&str> {
         match field {
-            Field::OwnerAccount => self.owner_part(OwnerArn::account),
-            Field::OwnerName => self.owner_part(OwnerArn::name),
-            Field::OwnerRole => self.owner_part(OwnerArn::role),
+            Field::OwnerAccount => self.owner_part(OwnerParts::account),
+            Field::OwnerName => self.owner_part(OwnerParts::name),
+            Field::OwnerRole => self.owner_part(OwnerParts::role),
             // An unknown tag is judged before any operator reads it (see `Condition::judge`).
             Field::Tag(_) => match self.tag(field) {
                 Some(TagRead::Value(text)) => Read::Value(text),
@@ -536,9 +541,12 @@ impl<'a> Session<'a> {
         };
     }
 
-    fn owner_part<'s>(&'s self, part: fn(&OwnerArn<'s>) -> Option<&'s str>) -> Read<&'s str> {
+    fn owner_part<'s>(
+        &'s self,
+        part: fn(&OwnerParts, &'s str) -> Option<&'s str>,
+    ) -> Read<&'s str> {
         match self.value(Field::Owner) {
-            Some(Value::String(owner)) => match OwnerArn::parse(owner).as_ref().and_then(part) {
+            Some(Value::String(owner)) => match part(&self.owner.parts(owner), owner) {
                 Some(text) => Read::Value(text),
                 None => Read::Absent,
             },
