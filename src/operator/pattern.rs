@@ -3,6 +3,7 @@
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use marked_yaml::Node;
+use memchr::memmem::Finder;
 use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use super::{OperatorName, literal};
@@ -19,12 +20,13 @@ pub(crate) struct Globs {
 }
 
 /// How globs are matched. globset matches bytes: where patterns have only literals, `*` and
-/// `{a,b}`, bytes and characters agree, and globset's strategies (literal, prefix, suffix)
-/// are the cheapest to build and run. `?` and classes need characters, hence a Unicode regex.
+/// `{a,b}`, bytes and characters agree (a literal found in UTF-8 text starts and ends on
+/// character boundaries), and globset's strategies (literal, prefix, suffix) are the cheapest
+/// to build and run. `?` and classes need characters, hence a Unicode regex.
 #[derive(Debug, Clone)]
 enum GlobMatcher {
-    /// Every pattern is a literal with at most a leading or trailing `*` (`i-0prod*`, `*-prod`):
-    /// a comparison per pattern, the cheapest matcher of all.
+    /// Every pattern is literal text and `*`s (`i-0prod*`, `*-prod`, `ecs:*-prod_*`): a
+    /// comparison or two per pattern, and a substring search per literal between stars.
     Affixes(Vec<Affix>),
     Bytes(GlobSet),
     Chars(RegexSet),
@@ -36,34 +38,73 @@ enum Affix {
     Exact(String),
     Prefix(String),
     Suffix(String),
+    /// `first*middle*...*last`, at least two pieces: the text starts with `first`, ends with
+    /// `last`, and holds the middle pieces in order between them.
+    Stars {
+        first: String,
+        middle: Vec<Finder<'static>>,
+        last: String,
+    },
 }
 
 impl Affix {
     /// The affix a pattern is, if it is one.
     fn of(pattern: &str) -> Option<Affix> {
-        let is_literal = |text: &str| !text.contains(['*', '?', '[', ']', '{', '}', '\\']);
-        if pattern == "*" {
-            return Some(Affix::Any);
+        if pattern.contains(['?', '[', ']', '{', '}', '\\']) {
+            return None;
         }
-        if let Some(prefix) = pattern.strip_suffix('*')
-            && is_literal(prefix)
-        {
-            return Some(Affix::Prefix(prefix.to_owned()));
-        }
-        if let Some(suffix) = pattern.strip_prefix('*')
-            && is_literal(suffix)
-        {
-            return Some(Affix::Suffix(suffix.to_owned()));
-        }
-        is_literal(pattern).then(|| Affix::Exact(pattern.to_owned()))
+        let pieces: Vec<&str> = pattern.split('*').collect();
+        Some(match pieces.as_slice() {
+            [exact] => Affix::Exact((*exact).to_owned()),
+            ["", ""] => Affix::Any,
+            [prefix, ""] => Affix::Prefix((*prefix).to_owned()),
+            ["", suffix] => Affix::Suffix((*suffix).to_owned()),
+            [first, middle @ .., last] => Affix::Stars {
+                first: (*first).to_owned(),
+                middle: middle
+                    .iter()
+                    .filter(|piece| !piece.is_empty())
+                    .map(|piece| Finder::new(piece).into_owned())
+                    .collect(),
+                last: (*last).to_owned(),
+            },
+            [] => return None,
+        })
     }
 
     fn matches(&self, text: &str) -> bool {
+        let text = text.as_bytes();
         match self {
             Affix::Any => true,
-            Affix::Exact(exact) => literal::same(text.as_bytes(), exact.as_bytes()),
-            Affix::Prefix(prefix) => literal::starts_with(text.as_bytes(), prefix.as_bytes()),
-            Affix::Suffix(suffix) => literal::ends_with(text.as_bytes(), suffix.as_bytes()),
+            Affix::Exact(exact) => literal::same(text, exact.as_bytes()),
+            Affix::Prefix(prefix) => literal::starts_with(text, prefix.as_bytes()),
+            Affix::Suffix(suffix) => literal::ends_with(text, suffix.as_bytes()),
+            Affix::Stars {
+                first,
+                middle,
+                last,
+            } => {
+                // The first and last pieces may not overlap; between them, each middle piece
+                // is taken where it first occurs, which leaves the most room for the rest.
+                let Some(mut between) = text
+                    .get(first.len()..)
+                    .and_then(|rest| rest.get(..rest.len().checked_sub(last.len())?))
+                else {
+                    return false;
+                };
+                if !literal::starts_with(text, first.as_bytes())
+                    || !literal::ends_with(text, last.as_bytes())
+                {
+                    return false;
+                }
+                middle.iter().all(|piece| match piece.find(between) {
+                    Some(at) => {
+                        between = between.get(at + piece.needle().len()..).unwrap_or_default();
+                        true
+                    }
+                    None => false,
+                })
+            }
         }
     }
 }
@@ -346,7 +387,28 @@ impl Pattern {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+        /// Literal text and stars, over small alphabets so that pieces recur, overlap and
+        /// cross multi-byte characters.
+        #[test]
+        fn star_globs_match_as_globset_does(
+            pattern in "[a*]{0,6}|[ab*é-]{0,8}",
+            text in "a{0,4}|[abé-]{0,12}",
+        ) {
+            let affix = Affix::of(&pattern).expect("an affix");
+            let glob = GlobBuilder::new(&pattern)
+                .literal_separator(false)
+                .build()
+                .unwrap()
+                .compile_matcher();
+            prop_assert_eq!(affix.matches(&text), glob.is_match(&text), "{} on {:?}", pattern, text);
+        }
+    }
 
     #[test]
     fn affix_globs_match_as_globset_does() {
@@ -361,7 +423,20 @@ mod tests {
             "ECS:a",
             "i-0prod/x",
         ];
-        for pattern in ["*", "i-0prod*", "*-prod", "ecs:*", "exact", "i-0prod"] {
+        for pattern in [
+            "*",
+            "i-0prod*",
+            "*-prod",
+            "ecs:*",
+            "exact",
+            "i-0prod",
+            "i-*-prod",
+            "*a*",
+            "**",
+            "i-0*d*",
+            "*prod*prod*",
+            "ecs:*-prod_*",
+        ] {
             let affix = Affix::of(pattern).expect("an affix");
             let glob = GlobBuilder::new(pattern)
                 .literal_separator(false)
@@ -376,7 +451,7 @@ mod tests {
                 );
             }
         }
-        for pattern in ["i-*-prod", "a?", "[ab]*", "{a,b}*", "*a*", "a\\*"] {
+        for pattern in ["a?", "[ab]*", "{a,b}*", "a\\*"] {
             assert!(Affix::of(pattern).is_none(), "{pattern}");
         }
     }
