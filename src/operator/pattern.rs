@@ -47,6 +47,46 @@ enum Affix {
     },
 }
 
+/// How many patterns of literal text and stars a condition's globs may expand to (through
+/// their `{a,b}` alternatives) and still be matched as such; past it, globset matches them.
+const MAX_EXPANDED: usize = 64;
+
+/// The globs as patterns of literal text and stars, `{a,b}` alternatives expanded, where all
+/// of them are such patterns.
+fn affixes_of(patterns: &[String]) -> Option<Vec<Affix>> {
+    let mut expanded = Vec::new();
+    for pattern in patterns {
+        expand(pattern, String::new(), &mut expanded)?;
+    }
+    expanded.iter().map(|pattern| Affix::of(pattern)).collect()
+}
+
+/// Appends `head` followed by each way of reading `rest`'s alternatives to `out`; `None` where
+/// the groups nest, are not closed, or make more than [`MAX_EXPANDED`] patterns.
+fn expand(rest: &str, head: String, out: &mut Vec<String>) -> Option<()> {
+    let Some((before, group)) = rest.split_once('{') else {
+        if out.len() == MAX_EXPANDED {
+            return None;
+        }
+        out.push(head + rest);
+        return Some(());
+    };
+    let (alternatives, after) = group.split_once('}')?;
+    if alternatives.contains('{') || before.contains('}') {
+        return None;
+    }
+    // globset drops empty alternatives (`x{a,}` is `xa`), and a group of none is empty text.
+    let mut any = false;
+    for alternative in alternatives.split(',').filter(|a| !a.is_empty()) {
+        any = true;
+        expand(after, format!("{head}{before}{alternative}"), out)?;
+    }
+    if !any {
+        expand(after, format!("{head}{before}"), out)?;
+    }
+    Some(())
+}
+
 impl Affix {
     /// The affix a pattern is, if it is one.
     fn of(pattern: &str) -> Option<Affix> {
@@ -162,7 +202,7 @@ impl Globs {
                 )),
             }
         }
-        let affixes: Option<Vec<Affix>> = patterns.iter().map(|p| Affix::of(p)).collect();
+        let affixes = affixes_of(&patterns);
         let by_bytes = patterns.iter().all(|p| !p.contains(['?', '[']));
         let built = if let Some(affixes) = affixes {
             Ok(GlobMatcher::Affixes(affixes))
@@ -408,6 +448,20 @@ mod tests {
                 .compile_matcher();
             prop_assert_eq!(affix.matches(&text), glob.is_match(&text), "{} on {:?}", pattern, text);
         }
+
+        /// `{a,b}` alternatives, holding stars or nothing, expanded into several patterns.
+        #[test]
+        fn expanded_alternatives_match_as_globset_does(
+            pattern in "[a*]{0,2}(\\{[ab*]{0,2}(,[ab*é]{0,2}){0,2}\\}[a*]{0,2}){0,2}",
+            text in "a{0,4}|[abé]{0,8}",
+        ) {
+            let Ok(glob) = GlobBuilder::new(&pattern).literal_separator(false).build() else {
+                return Ok(());
+            };
+            let affixes = affixes_of(std::slice::from_ref(&pattern)).expect("expandable");
+            let matched = affixes.iter().any(|affix| affix.matches(&text));
+            prop_assert_eq!(matched, glob.compile_matcher().is_match(&text), "{} on {:?}", pattern, text);
+        }
     }
 
     #[test]
@@ -451,7 +505,7 @@ mod tests {
                 );
             }
         }
-        for pattern in ["a?", "[ab]*", "{a,b}*", "a\\*"] {
+        for pattern in ["a?", "[ab]*", "{a,b}*", "a\\*", "a}"] {
             assert!(Affix::of(pattern).is_none(), "{pattern}");
         }
     }
