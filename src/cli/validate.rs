@@ -7,19 +7,24 @@ use ssm_guard::witness::{Budget, proof};
 use ssm_guard::{Level, Timestamp};
 
 use super::exit;
-use super::policies::{PolicyArgs, print_diagnostics, use_color};
+use super::policies::{PolicyArgs, parse_now, print_diagnostics, use_color};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     policies: PolicyArgs,
+    /// The time exceptions are judged expired at (RFC 3339), so that a check of policies in CI
+    /// says the same whatever day it runs. Default: the clock.
+    #[arg(long, value_name = "TS", value_parser = parse_now)]
+    now: Option<Timestamp>,
 }
 
 pub fn run(args: Args) -> u8 {
     let stdout = std::io::stdout();
     let color = use_color(&stdout);
     let mut out = stdout.lock();
-    match args.policies.load(Timestamp::now(), &mut out, color) {
+    let now = args.now.unwrap_or_else(Timestamp::now);
+    match args.policies.load(now, &mut out, color) {
         Ok((sources, compiled)) => {
             let proofs = proof::prove(&compiled.set, &sources, Budget::default());
             print_diagnostics(

@@ -482,9 +482,10 @@ fn output_is_byte_identical_for_every_number_of_jobs() {
 
 // ------------------------------------------------------------------ validate
 
+/// At `NOW`: the shipped waivers expire in 2027, and an expired one is a warning.
 #[test]
 fn validate_exits_0_on_the_shipped_policies() {
-    let run = run(&["validate", "-p", "policies"]);
+    let run = run(&["validate", "-p", "policies", "--now", NOW]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let policies = shipped_policy_ids().len();
     assert!(
@@ -503,12 +504,47 @@ fn validate_exits_0_on_the_shipped_policies() {
 #[test]
 fn validate_exits_0_on_the_embedded_default_set_and_the_specs_example() {
     assert_eq!(run(&["validate"]).code, 0);
-    let spec = run(&["validate", "-p", "tests/fixtures/spec-example"]);
+    let spec = run(&[
+        "validate",
+        "-p",
+        "tests/fixtures/spec-example",
+        "--now",
+        NOW,
+    ]);
     assert_eq!(spec.code, 0, "{}", spec.stdout);
     assert_eq!(
         spec.stdout,
         "ok: 1 policy with 5 rules compiled, 0 warnings\n"
     );
+}
+
+/// `--now` is the day expiry is judged on, whatever the clock says: the spec's example waiver
+/// (`expires: 2026-12-31`) is in force on its last day and expired the next, still exit 0.
+#[test]
+fn validate_judges_expiry_at_now() {
+    let at = |now: &str| {
+        run(&[
+            "validate",
+            "-p",
+            "tests/fixtures/spec-example",
+            "--now",
+            now,
+        ])
+    };
+    let last_day = at("2026-12-31T23:59:59Z");
+    assert!(
+        last_day.stdout.ends_with("0 warnings\n"),
+        "{}",
+        last_day.stdout
+    );
+    let after = at("2027-01-01T00:00:00Z");
+    assert_eq!(after.code, 0, "{}", after.stdout);
+    assert!(
+        after.stdout.contains("expired on 2026-12-31"),
+        "{}",
+        after.stdout
+    );
+    assert!(after.stdout.ends_with("1 warning\n"), "{}", after.stdout);
 }
 
 #[test]
