@@ -29,9 +29,9 @@ pub(super) struct Finished<'p> {
 #[derive(Debug, Default)]
 pub(super) struct Rendered<'p> {
     scratch: jsonl::Scratch<'p>,
-    /// Violations whose words were rendered here or are not wanted, as evaluation found them: the writer makes
-    /// them the words-less violations it counts, so that they are built once, where they are
-    /// handed out, and what crosses threads is the smaller breach. The writer takes them
+    /// Violations whose words were rendered here or are not wanted, as evaluation found them:
+    /// the writer makes them the words-less violations it counts, so that they are built once,
+    /// where they are handed out, and what crosses threads is the smaller breach. The writer takes them
     /// record by record from `taken` on: a list and a cursor cost less than a ring buffer's
     /// wrapping, for records that are queued and taken as batches, never both at once.
     breaches: Vec<Option<Breach<'p>>>,

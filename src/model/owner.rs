@@ -21,17 +21,18 @@ impl<'a> OwnerArn<'a> {
 
     /// The 12-digit account id, when the ARN has one.
     pub fn account(&self) -> Option<&'a str> {
-        self.parts.account.of(self.text)
+        self.parts.account(self.text)
     }
 
-    /// The last `/`-separated part of the resource: `jdoe` in `user/jdoe` and `assumed-role/Admin/jdoe`.
+    /// The last `/`-separated part of the resource: `jdoe` in `user/jdoe` and
+    /// `assumed-role/Admin/jdoe`.
     pub fn name(&self) -> Option<&'a str> {
-        self.parts.name.of(self.text)
+        self.parts.name(self.text)
     }
 
     /// The role of an `assumed-role/Role/session` resource.
     pub fn role(&self) -> Option<&'a str> {
-        self.parts.role.of(self.text)
+        self.parts.role(self.text)
     }
 }
 

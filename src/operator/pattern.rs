@@ -76,13 +76,12 @@ fn expand(rest: &str, head: String, out: &mut Vec<String>) -> Option<()> {
         return None;
     }
     // globset drops empty alternatives (`x{a,}` is `xa`), and a group of none is empty text.
-    let mut any = false;
-    for alternative in alternatives.split(',').filter(|a| !a.is_empty()) {
-        any = true;
-        expand(after, format!("{head}{before}{alternative}"), out)?;
+    let mut kept: Vec<&str> = alternatives.split(',').filter(|a| !a.is_empty()).collect();
+    if kept.is_empty() {
+        kept.push("");
     }
-    if !any {
-        expand(after, format!("{head}{before}"), out)?;
+    for alternative in kept {
+        expand(after, format!("{head}{before}{alternative}"), out)?;
     }
     Some(())
 }
@@ -102,9 +101,9 @@ impl Affix {
             ["", suffix] => Affix::Suffix((*suffix).to_owned()),
             [first, middle @ .., last] => Affix::Stars {
                 first: (*first).to_owned(),
+                // No middle piece is empty: that would take a doubled star.
                 middle: middle
                     .iter()
-                    .filter(|piece| !piece.is_empty())
                     .map(|piece| Finder::new(piece).into_owned())
                     .collect(),
                 last: (*last).to_owned(),
